@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/ebpfjit/ebpfjit/conformance"
+	"github.com/ebpfjit/ebpfjit/engine"
+)
+
+func cmdConformance(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("conformance", "[--engine interp|jit] [-O0|-O2] [-v] PATH...")
+	eng := fs.String("engine", "interp", "engine: interp or jit")
+	verbose := fs.Bool("v", false, "print every case, not only failures")
+	opt := optFlags(fs)
+	paths, err := parseFlags(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return badInput("want at least one .data file or folder")
+	}
+	if err := engine.Check(*eng); err != nil {
+		return badInput("%v", err)
+	}
+	files, err := conformance.Files(paths)
+	if err != nil {
+		return badInput("%v", err)
+	}
+	if len(files) == 0 {
+		return badInput("no .data files under %v", paths)
+	}
+	b := conformance.Builder{Engine: *eng, Opts: engine.Options{OptLevel: opt.level()}}
+	sum := b.RunFiles(files, stdout, *verbose)
+	fmt.Fprintln(stdout, sum)
+	if sum.Failed > 0 {
+		return silentFailure{}
+	}
+	return nil
+}

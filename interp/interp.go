@@ -1,0 +1,751 @@
+// Package interp is the reference interpreter: the oracle every native
+// backend is compared against. It follows RFC 9669 instruction by
+// instruction with the runtime contract of package vm, checks every memory
+// access against the run's regions and reports faults as *vm.RunError,
+// never as a panic.
+//
+// Clarity comes first, but it is a fair peer for benchmarks too: the
+// program is pre-decoded once, the dispatch is a switch on the opcode byte
+// and a run allocates nothing after warm-up.
+package interp
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/ebpfjit/ebpfjit/isa"
+	"github.com/ebpfjit/ebpfjit/validate"
+	"github.com/ebpfjit/ebpfjit/vm"
+)
+
+// Options configure a program.
+type Options struct {
+	// Helpers the program may call. Nil means vm.BaseHelpers().
+	Helpers *vm.Helpers
+	// Maps resolves map_idx and map_idx_value lddw: the value a program
+	// loads for map idx (value false) or for byte off of its value (value
+	// true). Nil when the program uses no maps.
+	Maps MapResolver
+	// MaxSteps, when non-zero, stops a run after that many instructions
+	// with vm.FaultBudget (used by fuzzers to survive endless loops).
+	MaxSteps uint64
+}
+
+// MapResolver gives the 64-bit value an lddw map reference loads.
+type MapResolver interface {
+	MapValueSizes() []uint32
+	MapAddress(idx int, value bool, off uint32) uint64
+}
+
+// Program is a validated program ready to run. It is immutable and safe
+// for concurrent use.
+type Program struct {
+	code     []slot
+	info     *validate.Info
+	helpers  *vm.Helpers
+	maxSteps uint64
+	pool     sync.Pool
+}
+
+// slot is a pre-decoded instruction: k holds the immediate sign-extended
+// to 64 bits (or the whole constant of an lddw), so the loop never
+// re-assembles fields.
+type slot struct {
+	k   uint64
+	off int16
+	op  uint8
+	dst uint8
+	src uint8
+}
+
+// New validates prog and prepares it for running.
+func New(prog []isa.Instruction, opts Options) (*Program, error) {
+	helpers := opts.Helpers
+	if helpers == nil {
+		helpers = vm.BaseHelpers()
+	}
+	vopts := &validate.Options{Helpers: helpers}
+	if opts.Maps != nil {
+		vopts.MapValueSizes = opts.Maps.MapValueSizes()
+	}
+	info, err := validate.Program(prog, vopts)
+	if err != nil {
+		return nil, err
+	}
+	p := &Program{info: info, helpers: helpers, maxSteps: opts.MaxSteps, code: make([]slot, len(prog))}
+	for pc, ins := range prog {
+		s := slot{k: uint64(int64(ins.Imm)), off: ins.Offset, op: ins.Opcode, dst: uint8(ins.Dst), src: uint8(ins.Src)}
+		if ins.IsLDDW() {
+			switch ins.Src {
+			case isa.PseudoNone:
+				s.k = isa.Imm64(prog, pc)
+			case isa.PseudoFunc:
+				s.k = vm.FuncRefBase + uint64(pc+1+int(ins.Imm))
+			case isa.PseudoMapIdx:
+				s.k = opts.Maps.MapAddress(int(ins.Imm), false, 0)
+			case isa.PseudoMapIdxValue:
+				s.k = opts.Maps.MapAddress(int(ins.Imm), true, uint32(prog[pc+1].Imm))
+			}
+		}
+		p.code[pc] = s
+	}
+	p.pool.New = func() any { return new(machine) }
+	return p, nil
+}
+
+// Info describes the program's structure.
+func (p *Program) Info() *validate.Info { return p.info }
+
+// Run executes the program with mem as its input memory, which it may
+// modify in place. It returns r0.
+func (p *Program) Run(mem []byte) (uint64, error) {
+	return p.RunWith(mem, nil, nil)
+}
+
+// RunWith is Run with extra memory regions (map storage, global data)
+// the program may access and embedder data for helpers.
+func (p *Program) RunWith(mem []byte, extra []vm.Region, data any) (uint64, error) {
+	m := p.pool.Get().(*machine)
+	m.mem.Reset()
+	m.mem.Add(vm.RegionOf("input", mem, false))
+	m.mem.Add(vm.RegionOf("stack", m.stack[:], false))
+	for _, r := range extra {
+		m.mem.Add(r)
+	}
+	m.env = vm.Env{Memory: &m.mem, Data: data}
+	var r1 uint64
+	if len(mem) > 0 {
+		r1 = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(mem))))
+	}
+	r0, err := m.run(p, r1, uint64(len(mem)))
+	m.env = vm.Env{}
+	m.mem.Reset()
+	p.pool.Put(m)
+	return r0, err
+}
+
+// machine is the per-run state, reused through a pool.
+type machine struct {
+	reg    [16]uint64 // 16 so that 4-bit register fields index it without bounds checks
+	stack  [vm.StackSize]byte
+	frames [vm.MaxCallDepth]frame
+	mem    vm.Memory
+	env    vm.Env
+}
+
+// frame is what a local call saves: where to return and the caller's
+// callee-saved registers. r10 follows from the depth.
+type frame struct {
+	ret            int
+	r6, r7, r8, r9 uint64
+}
+
+func (m *machine) fault(pc int, f vm.Fault, format string, args ...any) error {
+	return &vm.RunError{PC: pc, Fault: f, Detail: fmt.Sprintf(format, args...)}
+}
+
+// access returns a pointer to size bytes at addr or the fault to report.
+func (m *machine) access(pc int, addr uint64, size uint64, write bool) (unsafe.Pointer, error) {
+	ptr, f := m.mem.Lookup(addr, size, write)
+	if f != vm.FaultNone {
+		what := "load from"
+		if write {
+			what = "store to"
+		}
+		return nil, m.fault(pc, f, "%d-byte %s 0x%x", size, what, addr)
+	}
+	return ptr, nil
+}
+
+func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
+	code := p.code
+	reg := &m.reg
+	*reg = [16]uint64{}
+	stackTop := uint64(uintptr(unsafe.Pointer(&m.stack[0]))) + vm.StackSize
+	clear(m.stack[vm.StackSize-vm.StackFrameSize:])
+	reg[1], reg[2], reg[10] = r1, r2, stackTop
+	depth := 0
+	var steps uint64
+	pc := 0
+	for {
+		if p.maxSteps != 0 {
+			if steps == p.maxSteps {
+				return 0, m.fault(pc, vm.FaultBudget, "after %d instructions", steps)
+			}
+			steps++
+		}
+		s := &code[pc]
+		dst, src := &reg[s.dst&15], reg[s.src&15]
+		k := s.k
+		switch s.op {
+		// 64-bit arithmetic, immediate then register operand.
+		case 0x07:
+			*dst += k
+		case 0x0f:
+			*dst += src
+		case 0x17:
+			*dst -= k
+		case 0x1f:
+			*dst -= src
+		case 0x27:
+			*dst *= k
+		case 0x2f:
+			*dst *= src
+		case 0x37:
+			*dst = div64(*dst, k, s.off)
+		case 0x3f:
+			*dst = div64(*dst, src, s.off)
+		case 0x47:
+			*dst |= k
+		case 0x4f:
+			*dst |= src
+		case 0x57:
+			*dst &= k
+		case 0x5f:
+			*dst &= src
+		case 0x67:
+			*dst <<= k & 63
+		case 0x6f:
+			*dst <<= src & 63
+		case 0x77:
+			*dst >>= k & 63
+		case 0x7f:
+			*dst >>= src & 63
+		case 0x87:
+			*dst = -*dst
+		case 0x97:
+			*dst = mod64(*dst, k, s.off)
+		case 0x9f:
+			*dst = mod64(*dst, src, s.off)
+		case 0xa7:
+			*dst ^= k
+		case 0xaf:
+			*dst ^= src
+		case 0xb7:
+			*dst = k
+		case 0xbf:
+			*dst = movsx64(src, s.off)
+		case 0xc7:
+			*dst = uint64(int64(*dst) >> (k & 63))
+		case 0xcf:
+			*dst = uint64(int64(*dst) >> (src & 63))
+		case 0xd7:
+			*dst = bswap(*dst, k)
+
+		// 32-bit arithmetic: operands and result are the low 32 bits,
+		// the result is zero-extended.
+		case 0x04:
+			*dst = uint64(uint32(*dst) + uint32(k))
+		case 0x0c:
+			*dst = uint64(uint32(*dst) + uint32(src))
+		case 0x14:
+			*dst = uint64(uint32(*dst) - uint32(k))
+		case 0x1c:
+			*dst = uint64(uint32(*dst) - uint32(src))
+		case 0x24:
+			*dst = uint64(uint32(*dst) * uint32(k))
+		case 0x2c:
+			*dst = uint64(uint32(*dst) * uint32(src))
+		case 0x34:
+			*dst = div32(*dst, k, s.off)
+		case 0x3c:
+			*dst = div32(*dst, src, s.off)
+		case 0x44:
+			*dst = uint64(uint32(*dst) | uint32(k))
+		case 0x4c:
+			*dst = uint64(uint32(*dst) | uint32(src))
+		case 0x54:
+			*dst = uint64(uint32(*dst) & uint32(k))
+		case 0x5c:
+			*dst = uint64(uint32(*dst) & uint32(src))
+		case 0x64:
+			*dst = uint64(uint32(*dst) << (k & 31))
+		case 0x6c:
+			*dst = uint64(uint32(*dst) << (src & 31))
+		case 0x74:
+			*dst = uint64(uint32(*dst) >> (k & 31))
+		case 0x7c:
+			*dst = uint64(uint32(*dst) >> (src & 31))
+		case 0x84:
+			*dst = uint64(-uint32(*dst))
+		case 0x94:
+			*dst = mod32(*dst, k, s.off)
+		case 0x9c:
+			*dst = mod32(*dst, src, s.off)
+		case 0xa4:
+			*dst = uint64(uint32(*dst) ^ uint32(k))
+		case 0xac:
+			*dst = uint64(uint32(*dst) ^ uint32(src))
+		case 0xb4:
+			*dst = uint64(uint32(k))
+		case 0xbc:
+			*dst = uint64(uint32(movsx64(src, s.off)))
+		case 0xc4:
+			*dst = uint64(uint32(int32(*dst) >> (k & 31)))
+		case 0xcc:
+			*dst = uint64(uint32(int32(*dst) >> (src & 31)))
+		case 0xd4: // le: on this little-endian model only truncation
+			*dst = truncate(*dst, k)
+		case 0xdc: // be
+			*dst = bswap(*dst, k)
+
+		// Loads and stores.
+		case 0x18:
+			*dst = k
+			pc++
+		case 0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91:
+			ptr, err := m.access(pc, src+uint64(int64(s.off)), sizeOf(s.op), false)
+			if err != nil {
+				return 0, err
+			}
+			*dst = load(ptr, s.op)
+		case 0x62, 0x6a, 0x72, 0x7a:
+			ptr, err := m.access(pc, *dst+uint64(int64(s.off)), sizeOf(s.op), true)
+			if err != nil {
+				return 0, err
+			}
+			store(ptr, s.op, k)
+		case 0x63, 0x6b, 0x73, 0x7b:
+			ptr, err := m.access(pc, *dst+uint64(int64(s.off)), sizeOf(s.op), true)
+			if err != nil {
+				return 0, err
+			}
+			store(ptr, s.op, src)
+		case 0xc3, 0xdb:
+			if err := m.atomic(pc, s); err != nil {
+				return 0, err
+			}
+		case 0x20, 0x28, 0x30, 0x40, 0x48, 0x50:
+			v, ok := m.legacyLoad(s, r1, r2)
+			if !ok {
+				// Like the kernel: an out-of-range packet load ends the
+				// program with r0 = 0.
+				return 0, nil
+			}
+			reg[0] = v
+
+		// Jumps.
+		case 0x05:
+			pc += int(s.off)
+		case 0x06:
+			pc += int(int32(k))
+		case 0x15:
+			pc += branch(*dst == k, s.off)
+		case 0x1d:
+			pc += branch(*dst == src, s.off)
+		case 0x25:
+			pc += branch(*dst > k, s.off)
+		case 0x2d:
+			pc += branch(*dst > src, s.off)
+		case 0x35:
+			pc += branch(*dst >= k, s.off)
+		case 0x3d:
+			pc += branch(*dst >= src, s.off)
+		case 0x45:
+			pc += branch(*dst&k != 0, s.off)
+		case 0x4d:
+			pc += branch(*dst&src != 0, s.off)
+		case 0x55:
+			pc += branch(*dst != k, s.off)
+		case 0x5d:
+			pc += branch(*dst != src, s.off)
+		case 0x65:
+			pc += branch(int64(*dst) > int64(k), s.off)
+		case 0x6d:
+			pc += branch(int64(*dst) > int64(src), s.off)
+		case 0x75:
+			pc += branch(int64(*dst) >= int64(k), s.off)
+		case 0x7d:
+			pc += branch(int64(*dst) >= int64(src), s.off)
+		case 0xa5:
+			pc += branch(*dst < k, s.off)
+		case 0xad:
+			pc += branch(*dst < src, s.off)
+		case 0xb5:
+			pc += branch(*dst <= k, s.off)
+		case 0xbd:
+			pc += branch(*dst <= src, s.off)
+		case 0xc5:
+			pc += branch(int64(*dst) < int64(k), s.off)
+		case 0xcd:
+			pc += branch(int64(*dst) < int64(src), s.off)
+		case 0xd5:
+			pc += branch(int64(*dst) <= int64(k), s.off)
+		case 0xdd:
+			pc += branch(int64(*dst) <= int64(src), s.off)
+
+		// 32-bit jumps compare the low halves.
+		case 0x16:
+			pc += branch(uint32(*dst) == uint32(k), s.off)
+		case 0x1e:
+			pc += branch(uint32(*dst) == uint32(src), s.off)
+		case 0x26:
+			pc += branch(uint32(*dst) > uint32(k), s.off)
+		case 0x2e:
+			pc += branch(uint32(*dst) > uint32(src), s.off)
+		case 0x36:
+			pc += branch(uint32(*dst) >= uint32(k), s.off)
+		case 0x3e:
+			pc += branch(uint32(*dst) >= uint32(src), s.off)
+		case 0x46:
+			pc += branch(uint32(*dst)&uint32(k) != 0, s.off)
+		case 0x4e:
+			pc += branch(uint32(*dst)&uint32(src) != 0, s.off)
+		case 0x56:
+			pc += branch(uint32(*dst) != uint32(k), s.off)
+		case 0x5e:
+			pc += branch(uint32(*dst) != uint32(src), s.off)
+		case 0x66:
+			pc += branch(int32(*dst) > int32(k), s.off)
+		case 0x6e:
+			pc += branch(int32(*dst) > int32(src), s.off)
+		case 0x76:
+			pc += branch(int32(*dst) >= int32(k), s.off)
+		case 0x7e:
+			pc += branch(int32(*dst) >= int32(src), s.off)
+		case 0xa6:
+			pc += branch(uint32(*dst) < uint32(k), s.off)
+		case 0xae:
+			pc += branch(uint32(*dst) < uint32(src), s.off)
+		case 0xb6:
+			pc += branch(uint32(*dst) <= uint32(k), s.off)
+		case 0xbe:
+			pc += branch(uint32(*dst) <= uint32(src), s.off)
+		case 0xc6:
+			pc += branch(int32(*dst) < int32(k), s.off)
+		case 0xce:
+			pc += branch(int32(*dst) < int32(src), s.off)
+		case 0xd6:
+			pc += branch(int32(*dst) <= int32(k), s.off)
+		case 0xde:
+			pc += branch(int32(*dst) <= int32(src), s.off)
+
+		// Calls and exit.
+		case 0x85:
+			if s.src == isa.CallLocal {
+				if err := m.pushFrame(pc, &depth); err != nil {
+					return 0, err
+				}
+				pc += int(int32(k))
+				break
+			}
+			if err := m.callHelper(p, pc, int32(k)); err != nil {
+				return 0, err
+			}
+		case 0x8d:
+			target := *dst
+			if fn, ok := p.funcRef(target); ok {
+				if err := m.pushFrame(pc, &depth); err != nil {
+					return 0, err
+				}
+				pc = fn - 1
+				break
+			}
+			if target > math.MaxInt32 || !p.helpers.Has(int32(target)) {
+				return 0, m.fault(pc, vm.FaultBadCallTarget, "callx to 0x%x, which is neither a helper nor a function", target)
+			}
+			if err := m.callHelper(p, pc, int32(target)); err != nil {
+				return 0, err
+			}
+		case 0x95:
+			if depth == 0 {
+				return reg[0], nil
+			}
+			depth--
+			f := &m.frames[depth]
+			reg[6], reg[7], reg[8], reg[9] = f.r6, f.r7, f.r8, f.r9
+			reg[10] += vm.StackFrameSize
+			clearScratch(reg)
+			pc = f.ret
+		default:
+			// Unreachable for a validated program.
+			panic(fmt.Sprintf("interp: opcode 0x%02x at %d passed validation", s.op, pc))
+		}
+		pc++
+	}
+}
+
+// funcRef decodes a callx target made by a func lddw.
+func (p *Program) funcRef(v uint64) (int, bool) {
+	if v < vm.FuncRefBase || v-vm.FuncRefBase >= uint64(len(p.code)) {
+		return 0, false
+	}
+	fn := int(v - vm.FuncRefBase)
+	i := p.info.FunctionAt(fn)
+	return fn, i < len(p.info.Functions) && p.info.Functions[i].Start == fn
+}
+
+// pushFrame enters a local call: saves r6-r9 and the return point and
+// gives the callee a fresh zeroed frame.
+func (m *machine) pushFrame(pc int, depth *int) error {
+	if *depth+1 >= vm.MaxCallDepth {
+		return m.fault(pc, vm.FaultCallDepth, "more than %d nested frames", vm.MaxCallDepth)
+	}
+	reg := &m.reg
+	m.frames[*depth] = frame{ret: pc, r6: reg[6], r7: reg[7], r8: reg[8], r9: reg[9]}
+	*depth++
+	// The callee sees only its arguments r1-r5 and its frame.
+	reg[0], reg[6], reg[7], reg[8], reg[9] = 0, 0, 0, 0, 0
+	reg[10] -= vm.StackFrameSize
+	top := vm.StackSize - *depth*vm.StackFrameSize
+	clear(m.stack[top-vm.StackFrameSize : top])
+	return nil
+}
+
+// clearScratch zeroes r1-r5 after a call: they are caller-saved scratch,
+// and defining them as zero keeps every engine's answer the same.
+func clearScratch(reg *[16]uint64) {
+	reg[1], reg[2], reg[3], reg[4], reg[5] = 0, 0, 0, 0, 0
+}
+
+func (m *machine) callHelper(p *Program, pc int, id int32) error {
+	h := p.helpers.Lookup(id)
+	if h == nil {
+		return m.fault(pc, vm.FaultUnknownHelper, "helper %d", id)
+	}
+	reg := &m.reg
+	r0, err := h.Fn(&m.env, reg[1], reg[2], reg[3], reg[4], reg[5])
+	if err != nil {
+		var re *vm.RunError
+		if errors.As(err, &re) {
+			return err
+		}
+		return &vm.RunError{PC: pc, Fault: vm.FaultHelper, Detail: h.Name, Err: err}
+	}
+	reg[0] = r0
+	clearScratch(reg)
+	return nil
+}
+
+func (m *machine) atomic(pc int, s *slot) error {
+	reg := &m.reg
+	size := sizeOf(s.op)
+	addr := reg[s.dst&15] + uint64(int64(s.off))
+	if addr%size != 0 {
+		return m.fault(pc, vm.FaultMisaligned, "%d-byte atomic at 0x%x", size, addr)
+	}
+	ptr, err := m.access(pc, addr, size, true)
+	if err != nil {
+		return err
+	}
+	op := int32(s.k)
+	val := reg[s.src&15]
+	if size == 4 {
+		p := (*uint32)(ptr)
+		v := uint32(val)
+		var old uint32
+		switch op &^ isa.AtomicFetch {
+		case isa.AtomicAdd:
+			old = atomic.AddUint32(p, v) - v
+		case isa.AtomicOr:
+			old = atomic.OrUint32(p, v)
+		case isa.AtomicAnd:
+			old = atomic.AndUint32(p, v)
+		case isa.AtomicXor:
+			for old = atomic.LoadUint32(p); !atomic.CompareAndSwapUint32(p, old, old^v); old = atomic.LoadUint32(p) {
+			}
+		case isa.AtomicXchg &^ isa.AtomicFetch:
+			old = atomic.SwapUint32(p, v)
+		case isa.AtomicCmpXchg &^ isa.AtomicFetch:
+			want := uint32(reg[0])
+			for {
+				old = atomic.LoadUint32(p)
+				if old != want || atomic.CompareAndSwapUint32(p, old, v) {
+					break
+				}
+			}
+			reg[0] = uint64(old)
+			return nil
+		}
+		if op&isa.AtomicFetch != 0 {
+			reg[s.src&15] = uint64(old)
+		}
+		return nil
+	}
+	p := (*uint64)(ptr)
+	var old uint64
+	switch op &^ isa.AtomicFetch {
+	case isa.AtomicAdd:
+		old = atomic.AddUint64(p, val) - val
+	case isa.AtomicOr:
+		old = atomic.OrUint64(p, val)
+	case isa.AtomicAnd:
+		old = atomic.AndUint64(p, val)
+	case isa.AtomicXor:
+		for old = atomic.LoadUint64(p); !atomic.CompareAndSwapUint64(p, old, old^val); old = atomic.LoadUint64(p) {
+		}
+	case isa.AtomicXchg &^ isa.AtomicFetch:
+		old = atomic.SwapUint64(p, val)
+	case isa.AtomicCmpXchg &^ isa.AtomicFetch:
+		want := reg[0]
+		for {
+			old = atomic.LoadUint64(p)
+			if old != want || atomic.CompareAndSwapUint64(p, old, val) {
+				break
+			}
+		}
+		reg[0] = old
+		return nil
+	}
+	if op&isa.AtomicFetch != 0 {
+		reg[s.src&15] = old
+	}
+	return nil
+}
+
+// legacyLoad implements BPF_ABS and BPF_IND: a big-endian load from the
+// input memory at a constant (plus register) offset.
+func (m *machine) legacyLoad(s *slot, base, length uint64) (uint64, bool) {
+	off := int64(int32(s.k))
+	if isa.Mode(s.op&0xe0) == isa.ModeIND {
+		off += int64(int32(m.reg[s.src&15]))
+	}
+	size := sizeOf(s.op)
+	if off < 0 || uint64(off) > length || size > length-uint64(off) {
+		return 0, false
+	}
+	ptr, f := m.mem.Lookup(base+uint64(off), size, false)
+	if f != vm.FaultNone {
+		return 0, false
+	}
+	switch size {
+	case 1:
+		return uint64(*(*uint8)(ptr)), true
+	case 2:
+		return uint64(bits.ReverseBytes16(*(*uint16)(ptr))), true
+	default:
+		return uint64(bits.ReverseBytes32(*(*uint32)(ptr))), true
+	}
+}
+
+func branch(taken bool, off int16) int {
+	if taken {
+		return int(off)
+	}
+	return 0
+}
+
+func sizeOf(op uint8) uint64 {
+	return uint64(isa.Size(op & 0x18).Bytes())
+}
+
+func load(ptr unsafe.Pointer, op uint8) uint64 {
+	signed := isa.Mode(op&0xe0) == isa.ModeMEMSX
+	switch isa.Size(op & 0x18) {
+	case isa.SizeB:
+		if signed {
+			return uint64(int64(*(*int8)(ptr)))
+		}
+		return uint64(*(*uint8)(ptr))
+	case isa.SizeH:
+		if signed {
+			return uint64(int64(*(*int16)(ptr)))
+		}
+		return uint64(*(*uint16)(ptr))
+	case isa.SizeW:
+		if signed {
+			return uint64(int64(*(*int32)(ptr)))
+		}
+		return uint64(*(*uint32)(ptr))
+	}
+	return *(*uint64)(ptr)
+}
+
+func store(ptr unsafe.Pointer, op uint8, v uint64) {
+	switch isa.Size(op & 0x18) {
+	case isa.SizeB:
+		*(*uint8)(ptr) = uint8(v)
+	case isa.SizeH:
+		*(*uint16)(ptr) = uint16(v)
+	case isa.SizeW:
+		*(*uint32)(ptr) = uint32(v)
+	default:
+		*(*uint64)(ptr) = v
+	}
+}
+
+// div64 divides with eBPF's rules: x/0 = 0, and for the signed form
+// INT64_MIN/-1 = INT64_MIN (Go's division already wraps there).
+func div64(a, b uint64, signed int16) uint64 {
+	if b == 0 {
+		return 0
+	}
+	if signed != 0 {
+		return uint64(int64(a) / int64(b))
+	}
+	return a / b
+}
+
+// mod64: x%0 = x, and INT64_MIN%-1 = 0 (Go agrees). The result has the
+// sign of the dividend.
+func mod64(a, b uint64, signed int16) uint64 {
+	if b == 0 {
+		return a
+	}
+	if signed != 0 {
+		return uint64(int64(a) % int64(b))
+	}
+	return a % b
+}
+
+func div32(a, b uint64, signed int16) uint64 {
+	x, y := uint32(a), uint32(b)
+	if y == 0 {
+		return 0
+	}
+	if signed != 0 {
+		return uint64(uint32(int32(x) / int32(y)))
+	}
+	return uint64(x / y)
+}
+
+// mod32 by zero leaves the low half and zeroes the upper half.
+func mod32(a, b uint64, signed int16) uint64 {
+	x, y := uint32(a), uint32(b)
+	if y == 0 {
+		return uint64(x)
+	}
+	if signed != 0 {
+		return uint64(uint32(int32(x) % int32(y)))
+	}
+	return uint64(x % y)
+}
+
+// movsx64 is mov for offset 0 and a sign extension of the low off bits
+// otherwise.
+func movsx64(v uint64, off int16) uint64 {
+	switch off {
+	case 8:
+		return uint64(int64(int8(v)))
+	case 16:
+		return uint64(int64(int16(v)))
+	case 32:
+		return uint64(int64(int32(v)))
+	}
+	return v
+}
+
+func truncate(v, width uint64) uint64 {
+	switch width {
+	case 16:
+		return uint64(uint16(v))
+	case 32:
+		return uint64(uint32(v))
+	}
+	return v
+}
+
+func bswap(v, width uint64) uint64 {
+	switch width {
+	case 16:
+		return uint64(bits.ReverseBytes16(uint16(v)))
+	case 32:
+		return uint64(bits.ReverseBytes32(uint32(v)))
+	}
+	return bits.ReverseBytes64(v)
+}

@@ -1,0 +1,34 @@
+// Package vm holds what every engine (the reference interpreter and the
+// native backends) must agree on at run time: the memory model (which
+// address ranges a program may touch), the calling convention, helper
+// functions and the errors a run can end with.
+//
+// Calling convention: r1 holds the address of the input memory (a
+// writable region the caller owns; 0 when there is none), r2 its length,
+// r10 the top of a 512-byte stack frame, and r0 the result. Every local
+// call gets a fresh zeroed frame below its caller's, up to MaxCallDepth
+// frames. Stack frames start zeroed so that a program that reads stack it
+// never wrote gets the same answer from every engine.
+//
+// Registers follow the same idea, so that engines agree even on programs
+// the kernel verifier would reject for reading unset registers: a run
+// starts with every register but r1, r2 and r10 zero; a callee starts with
+// its arguments r1-r5, its frame in r10, and r0 and r6-r9 zero; after any
+// call (helper or local) r1-r5 read as zero and r6-r9 are the caller's.
+package vm
+
+// StackFrameSize is the size in bytes of one eBPF stack frame.
+const StackFrameSize = 512
+
+// MaxCallDepth is the maximum number of nested frames (the entry function
+// counts as one).
+const MaxCallDepth = 8
+
+// StackSize is the size of the whole eBPF stack region of a run.
+const StackSize = StackFrameSize * MaxCallDepth
+
+// FuncRefBase tags the value a func lddw (src 4) loads: FuncRefBase plus
+// the slot index of the function. callx accepts such a value (a local
+// call) or a helper id. Every engine uses this encoding, so the value is
+// the same whichever engine runs the program.
+const FuncRefBase = 1 << 62

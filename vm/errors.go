@@ -1,0 +1,65 @@
+package vm
+
+import "fmt"
+
+// Fault says why a run stopped early.
+type Fault uint8
+
+// Faults a run can end with. Division by zero is not one: eBPF defines
+// its result.
+const (
+	FaultNone          Fault = iota
+	FaultOutOfBounds         // memory access outside every region
+	FaultReadOnly            // store into a read-only region
+	FaultCallDepth           // more than MaxCallDepth nested frames
+	FaultHelper              // a helper returned an error
+	FaultUnknownHelper       // call or callx to a helper id that does not exist
+	FaultBadCallTarget       // callx to something that is not a function
+	FaultTailCallLimit       // reserved for tail calls
+	FaultBudget              // instruction budget exhausted
+	FaultMisaligned          // atomic access at an address not a multiple of its width
+)
+
+var faultText = [...]string{
+	FaultNone:          "no fault",
+	FaultOutOfBounds:   "out-of-bounds memory access",
+	FaultReadOnly:      "store to read-only memory",
+	FaultCallDepth:     "call depth limit exceeded",
+	FaultHelper:        "helper failed",
+	FaultUnknownHelper: "unknown helper",
+	FaultBadCallTarget: "bad call target",
+	FaultTailCallLimit: "tail call limit exceeded",
+	FaultBudget:        "instruction budget exhausted",
+	FaultMisaligned:    "misaligned atomic access",
+}
+
+func (f Fault) String() string {
+	if int(f) < len(faultText) {
+		return faultText[f]
+	}
+	return fmt.Sprintf("fault(%d)", uint8(f))
+}
+
+// RunError is the error of a run that stopped at an instruction. Engines
+// report the same Fault and PC for the same program and input, so tests
+// compare those; Detail may differ (addresses differ between engines).
+type RunError struct {
+	PC     int    // instruction slot where the run stopped
+	Fault  Fault  // what went wrong
+	Detail string // human-readable specifics, may be empty
+	Err    error  // underlying error (e.g. from a helper), may be nil
+}
+
+func (e *RunError) Error() string {
+	msg := fmt.Sprintf("instruction %d: %s", e.PC, e.Fault)
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *RunError) Unwrap() error { return e.Err }
+
