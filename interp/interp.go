@@ -197,9 +197,9 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		case 0x2f:
 			*dst *= src
 		case 0x37:
-			*dst = div64(*dst, k, s.off)
+			*dst = isa.Div64(*dst, k, s.off != 0)
 		case 0x3f:
-			*dst = div64(*dst, src, s.off)
+			*dst = isa.Div64(*dst, src, s.off != 0)
 		case 0x47:
 			*dst |= k
 		case 0x4f:
@@ -219,9 +219,9 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		case 0x87:
 			*dst = -*dst
 		case 0x97:
-			*dst = mod64(*dst, k, s.off)
+			*dst = isa.Mod64(*dst, k, s.off != 0)
 		case 0x9f:
-			*dst = mod64(*dst, src, s.off)
+			*dst = isa.Mod64(*dst, src, s.off != 0)
 		case 0xa7:
 			*dst ^= k
 		case 0xaf:
@@ -229,13 +229,13 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		case 0xb7:
 			*dst = k
 		case 0xbf:
-			*dst = movsx64(src, s.off)
+			*dst = isa.SignExtend(src, int(s.off))
 		case 0xc7:
 			*dst = uint64(int64(*dst) >> (k & 63))
 		case 0xcf:
 			*dst = uint64(int64(*dst) >> (src & 63))
 		case 0xd7:
-			*dst = bswap(*dst, k)
+			*dst = isa.Bswap(*dst, int(k))
 
 		// 32-bit arithmetic: operands and result are the low 32 bits,
 		// the result is zero-extended.
@@ -252,9 +252,9 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		case 0x2c:
 			*dst = uint64(uint32(*dst) * uint32(src))
 		case 0x34:
-			*dst = div32(*dst, k, s.off)
+			*dst = isa.Div32(*dst, k, s.off != 0)
 		case 0x3c:
-			*dst = div32(*dst, src, s.off)
+			*dst = isa.Div32(*dst, src, s.off != 0)
 		case 0x44:
 			*dst = uint64(uint32(*dst) | uint32(k))
 		case 0x4c:
@@ -274,9 +274,9 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		case 0x84:
 			*dst = uint64(-uint32(*dst))
 		case 0x94:
-			*dst = mod32(*dst, k, s.off)
+			*dst = isa.Mod32(*dst, k, s.off != 0)
 		case 0x9c:
-			*dst = mod32(*dst, src, s.off)
+			*dst = isa.Mod32(*dst, src, s.off != 0)
 		case 0xa4:
 			*dst = uint64(uint32(*dst) ^ uint32(k))
 		case 0xac:
@@ -284,15 +284,15 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		case 0xb4:
 			*dst = uint64(uint32(k))
 		case 0xbc:
-			*dst = uint64(uint32(movsx64(src, s.off)))
+			*dst = uint64(uint32(isa.SignExtend(src, int(s.off))))
 		case 0xc4:
 			*dst = uint64(uint32(int32(*dst) >> (k & 31)))
 		case 0xcc:
 			*dst = uint64(uint32(int32(*dst) >> (src & 31)))
 		case 0xd4: // le: on this little-endian model only truncation
-			*dst = truncate(*dst, k)
+			*dst = isa.ZeroExtend(*dst, int(k))
 		case 0xdc: // be
-			*dst = bswap(*dst, k)
+			*dst = isa.Bswap(*dst, int(k))
 
 		// Loads and stores.
 		case 0x18:
@@ -667,85 +667,4 @@ func store(ptr unsafe.Pointer, op uint8, v uint64) {
 	default:
 		*(*uint64)(ptr) = v
 	}
-}
-
-// div64 divides with eBPF's rules: x/0 = 0, and for the signed form
-// INT64_MIN/-1 = INT64_MIN (Go's division already wraps there).
-func div64(a, b uint64, signed int16) uint64 {
-	if b == 0 {
-		return 0
-	}
-	if signed != 0 {
-		return uint64(int64(a) / int64(b))
-	}
-	return a / b
-}
-
-// mod64: x%0 = x, and INT64_MIN%-1 = 0 (Go agrees). The result has the
-// sign of the dividend.
-func mod64(a, b uint64, signed int16) uint64 {
-	if b == 0 {
-		return a
-	}
-	if signed != 0 {
-		return uint64(int64(a) % int64(b))
-	}
-	return a % b
-}
-
-func div32(a, b uint64, signed int16) uint64 {
-	x, y := uint32(a), uint32(b)
-	if y == 0 {
-		return 0
-	}
-	if signed != 0 {
-		return uint64(uint32(int32(x) / int32(y)))
-	}
-	return uint64(x / y)
-}
-
-// mod32 by zero leaves the low half and zeroes the upper half.
-func mod32(a, b uint64, signed int16) uint64 {
-	x, y := uint32(a), uint32(b)
-	if y == 0 {
-		return uint64(x)
-	}
-	if signed != 0 {
-		return uint64(uint32(int32(x) % int32(y)))
-	}
-	return uint64(x % y)
-}
-
-// movsx64 is mov for offset 0 and a sign extension of the low off bits
-// otherwise.
-func movsx64(v uint64, off int16) uint64 {
-	switch off {
-	case 8:
-		return uint64(int64(int8(v)))
-	case 16:
-		return uint64(int64(int16(v)))
-	case 32:
-		return uint64(int64(int32(v)))
-	}
-	return v
-}
-
-func truncate(v, width uint64) uint64 {
-	switch width {
-	case 16:
-		return uint64(uint16(v))
-	case 32:
-		return uint64(uint32(v))
-	}
-	return v
-}
-
-func bswap(v, width uint64) uint64 {
-	switch width {
-	case 16:
-		return uint64(bits.ReverseBytes16(uint16(v)))
-	case 32:
-		return uint64(bits.ReverseBytes32(uint32(v)))
-	}
-	return bits.ReverseBytes64(v)
 }

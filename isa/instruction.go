@@ -107,8 +107,10 @@ func (ins Instruction) Is64() bool {
 // IsSigned reports whether a division or modulo is the signed form.
 func (ins Instruction) IsSigned() bool { return ins.Offset == 1 }
 
-// Kind classifies the instruction. It returns KindInvalid for opcodes that
-// RFC 9669 does not define; Check explains why.
+// Kind classifies the instruction by what it does. It does not vouch for
+// the encoding: an instruction with non-zero reserved fields still has a
+// kind, and some malformed operand fields (a movsx width, a byte-swap
+// width) give KindInvalid. Only Check says whether a slot is valid.
 func (ins Instruction) Kind() Kind {
 	k, _ := ins.classify()
 	return k

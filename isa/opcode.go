@@ -161,7 +161,7 @@ const (
 // Commonly used full opcodes.
 const (
 	OpLDDW  uint8 = uint8(ClassLD) | uint8(ModeIMM) | uint8(SizeDW) // 0x18
-	OpCall  uint8 = uint8(ClassJMP) | uint8(JumpCall)                // 0x85
+	OpCall  uint8 = uint8(ClassJMP) | uint8(JumpCall)               // 0x85
 	OpCallX uint8 = uint8(ClassJMP) | uint8(JumpCall) | uint8(SourceX)
 	OpExit  uint8 = uint8(ClassJMP) | uint8(JumpExit) // 0x95
 	OpJA    uint8 = uint8(ClassJMP) | uint8(JumpA)    // 0x05
