@@ -257,7 +257,9 @@ func checkInstruction(prog []isa.Instruction, pc int, fn Function, fi int, info 
 	case isa.KindStore, isa.KindStoreX:
 		return stackBounds(pc, ins.Dst, ins.Offset, ins.Size())
 	case isa.KindAtomic:
-		if ins.Imm&isa.AtomicFetch != 0 && ins.Src == isa.R10 {
+		// The fetch forms and xchg write the old value to src; cmpxchg
+		// writes it to r0 instead.
+		if ins.Imm&isa.AtomicFetch != 0 && ins.Imm != isa.AtomicCmpXchg && ins.Src == isa.R10 {
 			return errorf(pc, "r10 is read-only (atomic fetch would write it)")
 		}
 		return stackBounds(pc, ins.Dst, ins.Offset, ins.Size())

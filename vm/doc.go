@@ -15,6 +15,9 @@
 // starts with every register but r1, r2 and r10 zero; a callee starts with
 // its arguments r1-r5, its frame in r10, and r0 and r6-r9 zero; after any
 // call (helper or local) r1-r5 read as zero and r6-r9 are the caller's.
+// Stack below the current frame (the frames of calls not yet made) holds
+// unspecified bytes: a program that reaches there through pointer
+// arithmetic may see what an earlier run left.
 package vm
 
 // StackFrameSize is the size in bytes of one eBPF stack frame.
