@@ -1,0 +1,109 @@
+// Package native runs compiled eBPF programs: it maps their machine code
+// into executable memory, keeps the execution context the code works in,
+// enters the code from Go through a small assembly trampoline, and serves
+// its exits (helper calls, faults, the final return).
+//
+// It depends on nothing of the compiler (ir, regalloc, jit): an artifact
+// compiled ahead of time runs with this package alone.
+//
+// # Exit protocol
+//
+// Generated code never calls Go. The trampoline enter saves Go's stack
+// and frame pointers (and, on arm64, the link register) in the Context,
+// switches to a native stack owned by the Context and calls the
+// program's entry function with the context register (R15 on amd64, X27
+// on arm64) pointing at the Context. To call a helper, generated code
+// stores the helper id and r1-r5 in the Context, saves its resume address
+// and stack pointer, restores Go's registers and returns from the
+// trampoline with ExitCode = ExitHelper. The Go loop runs the helper,
+// stores r0 in Args[0] and calls resume, which switches back to the
+// native stack and jumps to the resume address. Faults leave the same way
+// with ExitFault, the fault kind and the eBPF instruction index; the end
+// of the program leaves with ExitReturn and r0 in Args[0].
+package native
+
+// Context is shared by Go and generated code. Generated code reaches its
+// fields at the fixed offsets below (checked against unsafe.Offsetof by a
+// test), so the field order is part of the ABI of compiled artifacts.
+type Context struct {
+	GoSP     uint64 // Go's stack pointer at entry
+	GoBP     uint64 // Go's frame pointer at entry
+	GoLR     uint64 // Go's return address (arm64)
+	NativeSP uint64 // native stack pointer saved at an exit
+	Resume   uint64 // where native code continues after an exit
+	ExitCode uint64 // why native code returned to Go
+	ExitPC   uint64 // eBPF instruction of a helper call or fault
+	HelperID uint64 // helper id, or the callx target value
+	Fault    uint64 // vm.Fault of an ExitFault
+	FaultArg uint64 // the faulting address
+
+	// Args carries r0 (the helper's result on resume, the program's
+	// result at the end) and r1-r5 of a helper call.
+	Args [6]uint64
+	// CallArgs carries r1-r5 and the callee's frame pointer into a
+	// function (the entry function included).
+	CallArgs [6]uint64
+
+	StackTop uint64 // initial native stack pointer
+	StackLo  uint64 // the eBPF stack region [StackLo, StackHi)
+	StackHi  uint64
+	MemStart uint64 // the input region
+	// MemLimit[i] is the number of valid start offsets of a 1<<i-byte
+	// access to the input region: len-size+1, or 0 when none fits.
+	MemLimit [4]uint64
+
+	// Regions are the other regions (maps, global data) checked on the
+	// slow path of a memory access.
+	NumRegions uint64
+	Regions    [MaxRegions]Region
+
+	// MapAddrs holds the addresses lddw map references load, by map
+	// index (maps and their values); set when a program is bound to maps.
+	MapAddrs uint64
+	// FuncBase is the address of the program's code, for callx to a
+	// local function.
+	CodeBase uint64
+}
+
+// Region is a memory region as generated code checks it.
+type Region struct {
+	Start    uint64
+	Len      uint64
+	Writable uint64 // 1 when stores are allowed
+}
+
+// MaxRegions bounds the extra regions of a run.
+const MaxRegions = 6
+
+// Exit codes.
+const (
+	ExitReturn = 1 // the program returned; r0 is in Args[0]
+	ExitHelper = 2 // call helper HelperID with Args[1:6], then resume
+	ExitFault  = 3 // stop with Fault at ExitPC
+)
+
+// Offsets of the Context fields used by generated code.
+const (
+	OffGoSP       = 0
+	OffGoBP       = 8
+	OffGoLR       = 16
+	OffNativeSP   = 24
+	OffResume     = 32
+	OffExitCode   = 40
+	OffExitPC     = 48
+	OffHelperID   = 56
+	OffFault      = 64
+	OffFaultArg   = 72
+	OffArgs       = 80
+	OffCallArgs   = 128
+	OffStackTop   = 176
+	OffStackLo    = 184
+	OffStackHi    = 192
+	OffMemStart   = 200
+	OffMemLimit   = 208
+	OffNumRegions = 240
+	OffRegions    = 248
+	RegionSize    = 24
+	OffMapAddrs   = OffRegions + MaxRegions*RegionSize
+	OffCodeBase   = OffMapAddrs + 8
+)

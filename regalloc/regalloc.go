@@ -1,0 +1,225 @@
+// Package regalloc assigns the SSA values of a function to machine
+// registers and spill slots, independently of the instruction set.
+//
+// It is a linear-scan allocator over the blocks in reverse postorder.
+// Each value gets one interval, from its definition to its last use
+// (stretched over every block where it is live, so a value used in a loop
+// stays allocated around the back edge). Values that came from an eBPF
+// register prefer the target's register for that eBPF register, so
+// loop-carried values tend to stay put and block-parameter moves vanish.
+// When registers run out, the interval that ends last is spilled for its
+// whole life. Constants are never allocated: backends use them as
+// immediates or rematerialise them.
+//
+// Every call (a helper exit, a local call) clobbers every register: the
+// result lists, per call, the values in registers that live across it,
+// and gives each of them a slot to be saved in.
+package regalloc
+
+import (
+	"sort"
+
+	"github.com/ebpfjit/ebpfjit/ir"
+)
+
+// Reg is a machine register as the target numbers it.
+type Reg uint8
+
+// NoReg marks a value without a register.
+const NoReg Reg = 0xff
+
+// Target describes a machine's registers to the allocator.
+type Target interface {
+	// Allocatable lists the registers values may live in, most preferred
+	// first. Scratch registers the backend needs for itself are left out.
+	Allocatable() []Reg
+	// Hint returns the register preferred for a value that was in eBPF
+	// register r (0-9), or NoReg.
+	Hint(r int) Reg
+}
+
+// Location is where a value lives.
+type Location struct {
+	Reg  Reg // NoReg when the value lives in its slot
+	Slot int // spill (or save) slot index, -1 when none
+}
+
+// InReg reports whether the value is in a register.
+func (l Location) InReg() bool { return l.Reg != NoReg }
+
+// Spilled reports whether the value lives in memory.
+func (l Location) Spilled() bool { return l.Reg == NoReg && l.Slot >= 0 }
+
+// Result is the allocation of one function.
+type Result struct {
+	Func     *ir.Func
+	Order    []*ir.Block  // the block layout the allocation assumes
+	Loc      []Location   // by value ID; constants and unused values have neither
+	NumSlots int          // spill slots used (8 bytes each)
+	Saves    map[*ir.Value][]*ir.Value // per call: register values live across it
+	UsedRegs []Reg        // registers assigned to at least one value
+}
+
+// Of returns the location of v.
+func (r *Result) Of(v *ir.Value) Location { return r.Loc[v.ID] }
+
+type interval struct {
+	v          *ir.Value
+	start, end int
+	loc        Location
+}
+
+// Allocate allocates registers for f. f should have had its argument
+// edges split (ir.SplitArgEdges) so that edge moves have a home.
+func Allocate(f *ir.Func, t Target) *Result {
+	order := f.Reachable()
+	res := &Result{Func: f, Order: order, Loc: make([]Location, f.NumValues()), Saves: map[*ir.Value][]*ir.Value{}}
+	for i := range res.Loc {
+		res.Loc[i] = Location{Reg: NoReg, Slot: -1}
+	}
+	lv := computeLiveness(f, order)
+
+	var intervals []*interval
+	for _, iv := range lv.intervals {
+		if iv != nil {
+			intervals = append(intervals, iv)
+		}
+	}
+	sort.SliceStable(intervals, func(i, j int) bool {
+		if intervals[i].start != intervals[j].start {
+			return intervals[i].start < intervals[j].start
+		}
+		return intervals[i].v.ID < intervals[j].v.ID
+	})
+
+	a := &allocator{target: t, res: res}
+	a.free = map[Reg]bool{}
+	for _, r := range t.Allocatable() {
+		a.free[r] = true
+	}
+	for _, iv := range intervals {
+		a.expire(iv.start)
+		a.assign(iv)
+	}
+	for _, iv := range intervals {
+		res.Loc[iv.v.ID] = iv.loc
+	}
+
+	// Values in registers across calls need a save slot.
+	for _, c := range lv.calls {
+		for _, iv := range intervals {
+			if iv.loc.InReg() && iv.start < c.pos && iv.end > c.pos {
+				res.Saves[c.v] = append(res.Saves[c.v], iv.v)
+			}
+		}
+	}
+	a.assignSaveSlots(intervals, lv.calls)
+	res.NumSlots = a.nslots
+	used := map[Reg]bool{}
+	for _, iv := range intervals {
+		if iv.loc.InReg() && !used[iv.loc.Reg] {
+			used[iv.loc.Reg] = true
+			res.UsedRegs = append(res.UsedRegs, iv.loc.Reg)
+		}
+	}
+	return res
+}
+
+type allocator struct {
+	target    Target
+	res       *Result
+	active    []*interval // sorted by end
+	free      map[Reg]bool
+	nslots    int
+	freeSlots []slotUse
+}
+
+type slotUse struct {
+	slot int
+	end  int
+}
+
+func (a *allocator) expire(pos int) {
+	kept := a.active[:0]
+	for _, iv := range a.active {
+		if iv.end <= pos {
+			a.free[iv.loc.Reg] = true
+		} else {
+			kept = append(kept, iv)
+		}
+	}
+	a.active = kept
+}
+
+func (a *allocator) assign(iv *interval) {
+	want := NoReg
+	if iv.v.Var >= 0 {
+		want = a.target.Hint(int(iv.v.Var))
+	}
+	reg := NoReg
+	if want != NoReg && a.free[want] {
+		reg = want
+	} else {
+		for _, r := range a.target.Allocatable() {
+			if a.free[r] {
+				reg = r
+				break
+			}
+		}
+	}
+	if reg != NoReg {
+		a.free[reg] = false
+		iv.loc = Location{Reg: reg, Slot: -1}
+		a.insertActive(iv)
+		return
+	}
+	// No register: spill whichever of the current and the active
+	// intervals ends last.
+	victim := a.active[len(a.active)-1]
+	if victim.end > iv.end {
+		iv.loc = Location{Reg: victim.loc.Reg, Slot: -1}
+		victim.loc = Location{Reg: NoReg, Slot: a.slot(victim.start, victim.end)}
+		a.active = a.active[:len(a.active)-1]
+		a.insertActive(iv)
+		return
+	}
+	iv.loc = Location{Reg: NoReg, Slot: a.slot(iv.start, iv.end)}
+}
+
+func (a *allocator) insertActive(iv *interval) {
+	i := sort.Search(len(a.active), func(i int) bool { return a.active[i].end > iv.end })
+	a.active = append(a.active, nil)
+	copy(a.active[i+1:], a.active[i:])
+	a.active[i] = iv
+}
+
+// slot returns a spill slot free over [start, end).
+func (a *allocator) slot(start, end int) int {
+	for i, s := range a.freeSlots {
+		if s.end <= start {
+			a.freeSlots[i].end = end
+			return s.slot
+		}
+	}
+	s := a.nslots
+	a.nslots++
+	a.freeSlots = append(a.freeSlots, slotUse{s, end})
+	return s
+}
+
+// assignSaveSlots gives every register value that lives across a call a
+// slot to be saved in around it.
+func (a *allocator) assignSaveSlots(intervals []*interval, calls []callSite) {
+	for _, iv := range intervals {
+		if !iv.loc.InReg() {
+			continue
+		}
+		for _, c := range calls {
+			if iv.start < c.pos && iv.end > c.pos {
+				iv.loc.Slot = a.slot(iv.start, iv.end)
+				a.res.Loc[iv.v.ID] = iv.loc
+				break
+			}
+		}
+	}
+}
