@@ -704,4 +704,3 @@ func truncate(v uint64, size int) uint64 {
 	}
 	return v & (1<<(8*size) - 1)
 }
-

@@ -53,11 +53,11 @@ func (l Location) Spilled() bool { return l.Reg == NoReg && l.Slot >= 0 }
 // Result is the allocation of one function.
 type Result struct {
 	Func     *ir.Func
-	Order    []*ir.Block  // the block layout the allocation assumes
-	Loc      []Location   // by value ID; constants and unused values have neither
-	NumSlots int          // spill slots used (8 bytes each)
+	Order    []*ir.Block               // the block layout the allocation assumes
+	Loc      []Location                // by value ID; constants and unused values have neither
+	NumSlots int                       // spill slots used (8 bytes each)
 	Saves    map[*ir.Value][]*ir.Value // per call: register values live across it
-	UsedRegs []Reg        // registers assigned to at least one value
+	UsedRegs []Reg                     // registers assigned to at least one value
 }
 
 // Of returns the location of v.
