@@ -223,3 +223,25 @@ func (a *allocator) assignSaveSlots(intervals []*interval, calls []callSite) {
 		}
 	}
 }
+
+type irValue = ir.Value
+
+// operand returns where v is, as a move operand; false when v has no
+// location (an unused value).
+func (r *Result) operand(v *ir.Value) (Operand, bool) {
+	if v.Op == ir.OpConst {
+		return ConstOperand(v.Const()), true
+	}
+	l := r.Loc[v.ID]
+	switch {
+	case l.InReg():
+		return RegOperand(l.Reg), true
+	case l.Slot >= 0:
+		return SlotOperand(l.Slot), true
+	}
+	return Operand{}, false
+}
+
+// Operand returns where v is, as a move operand; false when v has no
+// location.
+func (r *Result) Operand(v *ir.Value) (Operand, bool) { return r.operand(v) }

@@ -1,0 +1,1003 @@
+package amd64
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/ebpfjit/ebpfjit/ir"
+	"github.com/ebpfjit/ebpfjit/isa"
+	"github.com/ebpfjit/ebpfjit/loader/native"
+	"github.com/ebpfjit/ebpfjit/regalloc"
+	"github.com/ebpfjit/ebpfjit/vm"
+)
+
+// Generate lowers every function of an allocated program to machine code
+// and assembles it with the shared stubs.
+func Generate(p *ir.Program, allocs []*regalloc.Result) (*native.Code, []Listing, error) {
+	g := &generator{prog: p, allocs: allocs, regionCheck: map[[2]int]int{}}
+	a := &g.a
+	g.funcLabels = make([]int, len(p.Funcs))
+	for i := range g.funcLabels {
+		g.funcLabels[i] = a.NewLabel()
+	}
+	g.exitHelper, g.faultExit, g.packetEnd = a.NewLabel(), a.NewLabel(), a.NewLabel()
+	preamble := a.NewLabel()
+
+	// The preamble: the trampoline jumps here on the native stack; it
+	// calls the entry function and leaves with its result.
+	a.Bind(preamble)
+	a.Emit(-1, Inst{Op: CALL, Dst: L(g.funcLabels[0])})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctxArg(0), Src: R(RAX)})
+	g.leave(native.ExitReturn)
+
+	maxFrame := 0
+	for i, f := range p.Funcs {
+		fl := &funcLowering{g: g, f: f, ra: allocs[i]}
+		if err := fl.lower(); err != nil {
+			return nil, nil, err
+		}
+		if int(fl.frame) > maxFrame {
+			maxFrame = int(fl.frame)
+		}
+	}
+	g.stubs()
+
+	code, labels, listing, err := a.Assemble()
+	if err != nil {
+		return nil, nil, err
+	}
+	// Every frame level may hold a function frame, its return address and
+	// the return address of a stub call.
+	stack := vm.MaxCallDepth*(maxFrame+32) + 256
+	return &native.Code{Arch: "amd64", Text: code, Preamble: labels[preamble], NativeStack: stack}, listing, nil
+}
+
+type generator struct {
+	a           Assembler
+	prog        *ir.Program
+	allocs      []*regalloc.Result
+	funcLabels  []int
+	exitHelper  int
+	faultExit   int
+	packetEnd   int
+	regionCheck map[[2]int]int // (size, store) -> label of the slow-path checker
+}
+
+// leave restores Go's stack and frame pointers and returns to the Go side
+// of the trampoline with the given exit code.
+func (g *generator) leave(code int) {
+	a := &g.a
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitCode), Src: Imm(int64(code))})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RSP), Src: ctx(native.OffGoSP)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RBP), Src: ctx(native.OffGoBP)})
+	a.Emit(-1, Inst{Op: RET})
+}
+
+// stubs emits the code shared by all functions.
+func (g *generator) stubs() {
+	a := &g.a
+	// exitHelper: called with the helper id and arguments in the context;
+	// its return address is where native code resumes.
+	a.Bind(g.exitHelper)
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: M(RSP, 0)})
+	a.Emit(-1, Inst{Op: ADD, Size: 8, Dst: R(RSP), Src: Imm(8)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffResume), Src: R(RAX)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffNativeSP), Src: R(RSP)})
+	g.leave(native.ExitHelper)
+
+	// faultExit: ExitPC, Fault and FaultArg are already set.
+	a.Bind(g.faultExit)
+	g.leave(native.ExitFault)
+
+	// packetEnd: a legacy packet load out of range ends the program with
+	// r0 = 0, from any depth of calls.
+	a.Bind(g.packetEnd)
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctxArg(0), Src: Imm(0)})
+	g.leave(native.ExitReturn)
+
+	for key, label := range g.regionCheck {
+		g.emitRegionCheck(key[0], key[1] == 1, label)
+	}
+}
+
+// emitRegionCheck emits the slow path of a checked access: the address is
+// in RAX and lies outside the input region. It returns if the access fits
+// the stack or one of the extra regions; otherwise it leaves with a fault
+// (ExitPC was set by the caller). It preserves every register but RCX and
+// RDX.
+func (g *generator) emitRegionCheck(size int, store bool, label int) {
+	a := &g.a
+	ok, loop, next, fail, readOnly := a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel()
+	a.Bind(label)
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
+	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: ctx(native.OffStackLo)})
+	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: Imm(int64(vm.StackSize - size + 1))})
+	a.Emit(-1, Inst{Op: JCC, Cond: CondB, Dst: L(ok)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: M(RSP, -8), Src: R(RSI)}) // park RSI below the stack
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RCX), Src: ctx(native.OffNumRegions)})
+	a.Emit(-1, Inst{Op: LEA, Size: 8, Dst: R(RSI), Src: ctx(native.OffRegions)})
+	a.Bind(loop)
+	a.Emit(-1, Inst{Op: TEST, Size: 8, Dst: R(RCX), Src: R(RCX)})
+	a.Emit(-1, Inst{Op: JCC, Cond: CondE, Dst: L(fail)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
+	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: M(RSI, 0)}) // offset into the region
+	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: M(RSI, 8)})
+	a.Emit(-1, Inst{Op: JCC, Cond: CondAE, Dst: L(next)})
+	a.Emit(-1, Inst{Op: ADD, Size: 8, Dst: R(RDX), Src: Imm(int64(size))})
+	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: M(RSI, 8)})
+	a.Emit(-1, Inst{Op: JCC, Cond: CondA, Dst: L(next)})
+	if store {
+		a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: M(RSI, 16), Src: Imm(0)})
+		a.Emit(-1, Inst{Op: JCC, Cond: CondE, Dst: L(readOnly)})
+	}
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RSI), Src: M(RSP, -8)})
+	a.Bind(ok)
+	a.Emit(-1, Inst{Op: RET})
+	a.Bind(next)
+	a.Emit(-1, Inst{Op: ADD, Size: 8, Dst: R(RSI), Src: Imm(native.RegionSize)})
+	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RCX), Src: Imm(1)})
+	a.Emit(-1, Inst{Op: JMP, Dst: L(loop)})
+	st := int64(0)
+	if store {
+		st = 1
+	}
+	for _, f := range []struct {
+		label int
+		fault vm.Fault
+	}{{fail, vm.FaultOutOfBounds}, {readOnly, vm.FaultReadOnly}} {
+		a.Bind(f.label)
+		a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFaultArg), Src: R(RAX)})
+		word := int64(f.fault) | int64(size)<<native.FaultSizeShift | st<<native.FaultStoreShift
+		a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFault), Src: Imm(word)})
+		a.Emit(-1, Inst{Op: JMP, Dst: L(g.faultExit)})
+	}
+}
+
+func (g *generator) regionChecker(size int, store bool) int {
+	key := [2]int{size, 0}
+	if store {
+		key[1] = 1
+	}
+	l, ok := g.regionCheck[key]
+	if !ok {
+		l = g.a.NewLabel()
+		g.regionCheck[key] = l
+	}
+	return l
+}
+
+// funcLowering lowers one function.
+type funcLowering struct {
+	g        *generator
+	f        *ir.Func
+	ra       *regalloc.Result
+	frame    int32 // bytes of spill slots below the return address
+	labels   []int // by block ID
+	pc       int   // eBPF instruction being lowered, for listings
+	deferred []func()
+}
+
+func (fl *funcLowering) emit(in Inst) { fl.g.a.Emit(fl.pc, in) }
+
+func (fl *funcLowering) lower() error {
+	a := &fl.g.a
+	f := fl.f
+	fl.frame = int32(fl.ra.NumSlots * 8)
+	fl.labels = make([]int, f.NumBlocks())
+	for _, b := range fl.ra.Order {
+		fl.labels[b.ID] = a.NewLabel()
+	}
+	fl.pc = f.Start
+	a.Bind(fl.g.funcLabels[f.Index])
+	if fl.frame > 0 {
+		fl.emit(Inst{Op: SUB, Size: 8, Dst: R(RSP), Src: Imm(int64(fl.frame))})
+	}
+	fl.zeroFrame()
+
+	order := fl.ra.Order
+	for i, b := range order {
+		var next *ir.Block
+		if i+1 < len(order) {
+			next = order[i+1]
+		}
+		if err := fl.block(b, next); err != nil {
+			return err
+		}
+	}
+	for _, d := range fl.deferred {
+		d()
+	}
+	return nil
+}
+
+// zeroFrame clears the part of the eBPF frame the function may read
+// before writing (the contract says frames start zeroed).
+func (fl *funcLowering) zeroFrame() {
+	n := (fl.f.FrameZero + 7) / 8
+	if n == 0 {
+		return
+	}
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: ctxCallArg(ir.ArgFrame)})
+	fl.emit(Inst{Op: XOR, Size: 4, Dst: R(RAX), Src: R(RAX)})
+	if n <= 8 {
+		for i := 1; i <= n; i++ {
+			fl.emit(Inst{Op: MOV, Size: 8, Dst: M(RDX, int32(-8*i)), Src: R(RAX)})
+		}
+		return
+	}
+	// rep stosq: nothing is live yet, so RDI may be borrowed.
+	fl.emit(Inst{Op: LEA, Size: 8, Dst: R(RDI), Src: M(RDX, int32(-8*n))})
+	fl.emit(Inst{Op: MOV, Size: 4, Dst: R(RCX), Src: Imm(int64(n))})
+	fl.emit(Inst{Op: STOSQ, Size: 8, Rep: true})
+}
+
+// loc returns the allocation of v.
+func (fl *funcLowering) loc(v *ir.Value) regalloc.Location { return fl.ra.Of(v) }
+
+func slotMem(slot int) Operand { return M(RSP, int32(8*slot)) }
+
+// operand returns v as an instruction operand: an immediate, a register
+// or its spill slot.
+func (fl *funcLowering) operand(v *ir.Value) Operand {
+	if v.IsConst() {
+		return Imm(int64(v.Const()))
+	}
+	l := fl.loc(v)
+	if l.InReg() {
+		return R(Reg(l.Reg))
+	}
+	if l.Slot < 0 {
+		panic(fmt.Sprintf("amd64: %s has no location", v.LongString()))
+	}
+	return slotMem(l.Slot)
+}
+
+// fitsImm reports whether constant c can be an immediate of an op of the
+// given size (sign-extended to 64 bits for 8-byte ops).
+func fitsImm(c uint64, size uint8) bool {
+	if size == 8 {
+		return int64(c) >= math.MinInt32 && int64(c) <= math.MaxInt32
+	}
+	return true
+}
+
+// immOperand returns the immediate for c at an operand size.
+func immOperand(c uint64, size uint8) Operand {
+	switch size {
+	case 4:
+		return Imm(int64(int32(uint32(c))))
+	case 2:
+		return Imm(int64(int16(uint16(c))))
+	case 1:
+		return Imm(int64(int8(uint8(c))))
+	}
+	return Imm(int64(c))
+}
+
+// source returns v as a source operand of an op of the given size: an
+// immediate when it fits, else a register or memory operand; a constant
+// that does not fit goes through scratch.
+func (fl *funcLowering) source(v *ir.Value, size uint8, scratch Reg) Operand {
+	if v.IsConst() {
+		if fitsImm(v.Const(), size) {
+			return immOperand(v.Const(), size)
+		}
+		fl.movConst(scratch, v.Const())
+		return R(scratch)
+	}
+	return fl.operand(v)
+}
+
+// movConst loads a constant into a register with the shortest encoding.
+func (fl *funcLowering) movConst(r Reg, c uint64) {
+	switch {
+	case c == 0:
+		fl.emit(Inst{Op: XOR, Size: 4, Dst: R(r), Src: R(r)})
+	case c <= math.MaxUint32:
+		fl.emit(Inst{Op: MOV, Size: 4, Dst: R(r), Src: Imm(int64(int32(uint32(c))))})
+	case int64(c) >= math.MinInt32 && int64(c) < 0:
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(r), Src: Imm(int64(c))})
+	default:
+		fl.emit(Inst{Op: MOVABS, Size: 8, Dst: R(r), Src: Imm(int64(c))})
+	}
+}
+
+// reg returns a register holding v, loading it into scratch if it is a
+// constant or spilled.
+func (fl *funcLowering) reg(v *ir.Value, scratch Reg) Reg {
+	if v.IsConst() {
+		fl.movConst(scratch, v.Const())
+		return scratch
+	}
+	l := fl.loc(v)
+	if l.InReg() {
+		return Reg(l.Reg)
+	}
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(scratch), Src: slotMem(l.Slot)})
+	return scratch
+}
+
+// dest returns the register to compute v into and a function that
+// completes the definition (storing a spilled value to its slot).
+func (fl *funcLowering) dest(v *ir.Value) (Reg, func()) {
+	l := fl.loc(v)
+	if l.InReg() {
+		return Reg(l.Reg), func() {}
+	}
+	if l.Slot < 0 {
+		return RAX, func() {} // unused result
+	}
+	return RAX, func() {
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: slotMem(l.Slot), Src: R(RAX)})
+	}
+}
+
+// needed reports whether v must be lowered: it has a location or an
+// effect. Unused pure values (possible at -O0) are skipped.
+func (fl *funcLowering) needed(v *ir.Value) bool {
+	if v.Op == ir.OpConst {
+		return false
+	}
+	if v.Op.HasEffects() || (v.Op == ir.OpLoad && v.Checked) {
+		return true
+	}
+	l := fl.loc(v)
+	return l.InReg() || l.Slot >= 0
+}
+
+func (fl *funcLowering) block(b *ir.Block, next *ir.Block) error {
+	a := &fl.g.a
+	a.Bind(fl.labels[b.ID])
+	for _, v := range b.Values {
+		if !fl.needed(v) {
+			continue
+		}
+		fl.pc = v.PC
+		if err := fl.value(v); err != nil {
+			return err
+		}
+	}
+	switch b.Kind {
+	case ir.BlockReturn:
+		r0 := b.Controls[0]
+		fl.load(RAX, r0)
+		if fl.frame > 0 {
+			fl.emit(Inst{Op: ADD, Size: 8, Dst: R(RSP), Src: Imm(int64(fl.frame))})
+		}
+		fl.emit(Inst{Op: RET})
+	case ir.BlockJump:
+		e := b.Succs[0]
+		fl.edgeMoves(e)
+		if e.To != next {
+			fl.emit(Inst{Op: JMP, Dst: L(fl.labels[e.To.ID])})
+		}
+	case ir.BlockIf:
+		fl.branch(b, next)
+	}
+	return nil
+}
+
+// load puts v (any location) into register r.
+func (fl *funcLowering) load(r Reg, v *ir.Value) {
+	if v.IsConst() {
+		fl.movConst(r, v.Const())
+		return
+	}
+	src := fl.operand(v)
+	if src.Kind == KindReg && src.Reg == r {
+		return
+	}
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(r), Src: src})
+}
+
+// edgeMoves binds the target's parameters. RAX breaks cycles; RCX carries
+// memory-to-memory moves.
+func (fl *funcLowering) edgeMoves(e ir.Edge) {
+	for _, m := range fl.ra.EdgeMoves(e.Args, e.To.Params, regalloc.RegOperand(regalloc.Reg(RAX))) {
+		fl.move(m)
+	}
+}
+
+func moveOperand(o regalloc.Operand) Operand {
+	switch o.Kind {
+	case regalloc.InReg:
+		return R(Reg(o.Reg))
+	case regalloc.InSlot:
+		return slotMem(o.Slot)
+	}
+	return Imm(int64(o.Const))
+}
+
+func (fl *funcLowering) move(m regalloc.Move) {
+	dst, src := moveOperand(m.Dst), moveOperand(m.Src)
+	switch {
+	case src.Kind == KindImm && dst.Kind == KindReg:
+		fl.movConst(dst.Reg, m.Src.Const)
+	case src.Kind == KindImm && !fitsImm(m.Src.Const, 8):
+		fl.movConst(RCX, m.Src.Const)
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: dst, Src: R(RCX)})
+	case src.Kind == KindMem && dst.Kind == KindMem:
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RCX), Src: src})
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: dst, Src: R(RCX)})
+	default:
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: dst, Src: src})
+	}
+}
+
+var condCodes = [...]Cond{
+	ir.CondEq: CondE, ir.CondNe: CondNE, ir.CondGt: CondA, ir.CondGe: CondAE,
+	ir.CondLt: CondB, ir.CondLe: CondBE, ir.CondSGt: CondG, ir.CondSGe: CondGE,
+	ir.CondSLt: CondL, ir.CondSLe: CondLE, ir.CondSet: CondNE, ir.CondClear: CondE,
+}
+
+func (fl *funcLowering) branch(b *ir.Block, next *ir.Block) {
+	size := uint8(8)
+	if b.Is32 {
+		size = 4
+	}
+	x, y := b.Controls[0], b.Controls[1]
+	xop := fl.operand(x)
+	if xop.Kind == KindImm {
+		fl.movConst(RAX, x.Const())
+		xop = R(RAX)
+	}
+	yop := fl.source(y, size, RCX)
+	if xop.Kind == KindMem && yop.Kind == KindMem {
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: xop})
+		xop = R(RAX)
+	}
+	op := CMP
+	if b.Cond == ir.CondSet || b.Cond == ir.CondClear {
+		op = TEST
+		if yop.Kind == KindMem { // test r/m, r: put the register second
+			xop, yop = yop, xop
+		}
+	}
+	fl.emit(Inst{Op: op, Size: size, Dst: xop, Src: yop})
+	cc := condCodes[b.Cond]
+	taken, fall := b.Succs[0].To, b.Succs[1].To
+	switch {
+	case fall == next:
+		fl.emit(Inst{Op: JCC, Cond: cc, Dst: L(fl.labels[taken.ID])})
+	case taken == next:
+		fl.emit(Inst{Op: JCC, Cond: cc.Invert(), Dst: L(fl.labels[fall.ID])})
+	default:
+		fl.emit(Inst{Op: JCC, Cond: cc, Dst: L(fl.labels[taken.ID])})
+		fl.emit(Inst{Op: JMP, Dst: L(fl.labels[fall.ID])})
+	}
+}
+
+var aluOps = map[ir.Op]Op{
+	ir.OpAdd: ADD, ir.OpSub: SUB, ir.OpOr: OR, ir.OpAnd: AND, ir.OpXor: XOR, ir.OpMul: IMUL,
+	ir.OpShl: SHL, ir.OpShrU: SHR, ir.OpShrS: SAR,
+}
+
+func (fl *funcLowering) value(v *ir.Value) error {
+	switch {
+	case v.Op == ir.OpArg:
+		d, fin := fl.dest(v)
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(d), Src: ctxCallArg(int(v.Aux))})
+		fin()
+	case v.Op.IsBinary():
+		fl.binary(v)
+	case v.Op == ir.OpLoad:
+		fl.loadValue(v)
+	case v.Op == ir.OpStore:
+		fl.store(v)
+	case v.Op == ir.OpAtomic:
+		fl.atomic(v)
+	case v.Op == ir.OpLegacyLoad:
+		fl.legacyLoad(v)
+	case v.Op == ir.OpCall:
+		fl.saveAcross(v)
+		fl.helperCall(v, v.Args, func() { fl.emit(Inst{Op: MOV, Size: 8, Dst: ctx(native.OffHelperID), Src: Imm(v.Aux)}) })
+		fl.result(v, ctxArg(0))
+		fl.restoreAcross(v)
+	case v.Op == ir.OpCallLocal:
+		fl.saveAcross(v)
+		fl.localCall(v, v.Args[:5], v.Args[5], int(v.Aux))
+		fl.result(v, R(RAX))
+		fl.restoreAcross(v)
+	case v.Op == ir.OpCallX:
+		fl.callX(v)
+	case v.Op == ir.OpMapAddr:
+		return fmt.Errorf("instruction %d: map references are not supported by the amd64 backend yet", v.PC)
+	default:
+		fl.unary(v)
+	}
+	return nil
+}
+
+func (fl *funcLowering) result(v *ir.Value, src Operand) {
+	d, fin := fl.dest(v)
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(d), Src: src})
+	fin()
+}
+
+func opSize(v *ir.Value) uint8 {
+	if v.Op.Is32() {
+		return 4
+	}
+	return 8
+}
+
+func (fl *funcLowering) binary(v *ir.Value) {
+	switch v.Op.Wide() {
+	case ir.OpDivU, ir.OpDivS, ir.OpModU, ir.OpModS:
+		fl.divide(v)
+		return
+	}
+	size := opSize(v)
+	op := aluOps[v.Op.Wide()]
+	a, b := v.Args[0], v.Args[1]
+	d, fin := fl.dest(v)
+	if op == SHL || op == SHR || op == SAR {
+		if b.IsConst() {
+			mask := uint64(63)
+			if size == 4 {
+				mask = 31
+			}
+			fl.moveInto(d, a, size)
+			fl.emit(Inst{Op: op, Size: size, Dst: R(d), Src: Imm(int64(b.Const() & mask))})
+		} else {
+			fl.load(RCX, b)
+			fl.moveInto(d, a, size)
+			fl.emit(Inst{Op: op, Size: size, Dst: R(d), Src: R(RCX)})
+		}
+		fin()
+		return
+	}
+	bop := fl.source(b, size, RCX)
+	if op == IMUL && bop.Kind == KindImm {
+		fl.movConst(RCX, b.Const())
+		bop = R(RCX)
+	}
+	aop := fl.operand(a)
+	switch {
+	case aop.Kind == KindReg && aop.Reg == d:
+		// d already holds a.
+	case bop.Kind == KindReg && bop.Reg == d && a != b:
+		if v.Op.Commutative() {
+			// d = b op a.
+			aop, bop = bop, fl.source(a, size, RCX)
+			if op == IMUL && bop.Kind == KindImm {
+				fl.movConst(RCX, a.Const())
+				bop = R(RCX)
+			}
+			_ = aop
+		} else {
+			// Computing into d would clobber b first.
+			fl.moveInto(RDX, a, size)
+			fl.emit(Inst{Op: op, Size: size, Dst: R(RDX), Src: bop})
+			fl.emit(Inst{Op: MOV, Size: 8, Dst: R(d), Src: R(RDX)})
+			fin()
+			return
+		}
+	default:
+		fl.moveInto(d, a, size)
+	}
+	fl.emit(Inst{Op: op, Size: size, Dst: R(d), Src: bop})
+	fin()
+}
+
+// moveInto copies v into register d (a 4-byte move for 32-bit ops: only
+// the low half matters and the move zero-extends anyway).
+func (fl *funcLowering) moveInto(d Reg, v *ir.Value, size uint8) {
+	if v.IsConst() {
+		fl.movConst(d, v.Const())
+		return
+	}
+	src := fl.operand(v)
+	if src.Kind == KindReg && src.Reg == d {
+		return
+	}
+	fl.emit(Inst{Op: MOV, Size: size, Dst: R(d), Src: src})
+}
+
+// divide lowers the four division ops with eBPF's rules: x/0 = 0,
+// x%0 = x, INT_MIN/-1 = INT_MIN and INT_MIN%-1 = 0. x86's div and idiv
+// would trap on the first and the last, so both are tested for first.
+func (fl *funcLowering) divide(v *ir.Value) {
+	size := opSize(v)
+	wide := v.Op.Wide()
+	signed := wide == ir.OpDivS || wide == ir.OpModS
+	isMod := wide == ir.OpModU || wide == ir.OpModS
+	a, b := v.Args[0], v.Args[1]
+	a2 := &fl.g.a
+	done := a2.NewLabel()
+	d, fin := fl.dest(v)
+
+	fl.load(RCX, b)
+	fl.moveInto(RAX, a, 8)
+	var divisor uint64
+	known := b.IsConst()
+	if known {
+		divisor = b.Const()
+		if size == 4 {
+			divisor = uint64(uint32(divisor))
+		}
+	}
+	// Division by zero.
+	if !known || divisor == 0 {
+		zero := a2.NewLabel()
+		if !known {
+			fl.emit(Inst{Op: TEST, Size: size, Dst: R(RCX), Src: R(RCX)})
+			fl.emit(Inst{Op: JCC, Cond: CondE, Dst: L(zero)})
+		} else {
+			fl.emit(Inst{Op: JMP, Dst: L(zero)})
+		}
+		fl.deferred = append(fl.deferred, func() {
+			a2.Bind(zero)
+			if isMod {
+				// The dividend stays; a 32-bit one loses its upper half.
+				fl.emit(Inst{Op: MOV, Size: size, Dst: R(RDX), Src: R(RAX)})
+			} else {
+				fl.emit(Inst{Op: XOR, Size: 4, Dst: R(RAX), Src: R(RAX)})
+			}
+			fl.emit(Inst{Op: JMP, Dst: L(done)})
+		})
+	}
+	if signed && (!known || divisor == math.MaxUint64 || (size == 4 && divisor == math.MaxUint32)) {
+		// Division by -1: negate (wrapping for INT_MIN); remainder 0.
+		negOne := a2.NewLabel()
+		fl.emit(Inst{Op: CMP, Size: size, Dst: R(RCX), Src: Imm(-1)})
+		fl.emit(Inst{Op: JCC, Cond: CondE, Dst: L(negOne)})
+		fl.deferred = append(fl.deferred, func() {
+			a2.Bind(negOne)
+			if isMod {
+				fl.emit(Inst{Op: XOR, Size: 4, Dst: R(RDX), Src: R(RDX)})
+			} else {
+				fl.emit(Inst{Op: NEG, Size: size, Dst: R(RAX)})
+			}
+			fl.emit(Inst{Op: JMP, Dst: L(done)})
+		})
+	}
+	if signed {
+		fl.emit(Inst{Op: CQO, Size: size})
+		fl.emit(Inst{Op: IDIV, Size: size, Dst: R(RCX)})
+	} else {
+		fl.emit(Inst{Op: XOR, Size: 4, Dst: R(RDX), Src: R(RDX)})
+		fl.emit(Inst{Op: DIV, Size: size, Dst: R(RCX)})
+	}
+	a2.Bind(done)
+	res := RAX
+	if isMod {
+		res = RDX
+	}
+	// A 32-bit result was written as such, so it is already zero-extended.
+	if d != res {
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(d), Src: R(res)})
+	}
+	fin()
+}
+
+func (fl *funcLowering) unary(v *ir.Value) {
+	a := v.Args[0]
+	d, fin := fl.dest(v)
+	src := fl.operand(a)
+	if src.Kind == KindImm {
+		fl.movConst(RCX, a.Const())
+		src = R(RCX)
+	}
+	switch v.Op {
+	case ir.OpNeg, ir.OpNeg32:
+		size := opSize(v)
+		fl.moveInto(d, a, size)
+		fl.emit(Inst{Op: NEG, Size: size, Dst: R(d)})
+	case ir.OpSExt8:
+		fl.emit(Inst{Op: MOVSX, Size: 8, SrcSize: 1, Dst: R(d), Src: src})
+	case ir.OpSExt16:
+		fl.emit(Inst{Op: MOVSX, Size: 8, SrcSize: 2, Dst: R(d), Src: src})
+	case ir.OpSExt32:
+		fl.emit(Inst{Op: MOVSXD, Size: 8, Dst: R(d), Src: src})
+	case ir.OpSExt8To32:
+		fl.emit(Inst{Op: MOVSX, Size: 4, SrcSize: 1, Dst: R(d), Src: src})
+	case ir.OpSExt16To32:
+		fl.emit(Inst{Op: MOVSX, Size: 4, SrcSize: 2, Dst: R(d), Src: src})
+	case ir.OpZExt8:
+		fl.emit(Inst{Op: MOVZX, Size: 4, SrcSize: 1, Dst: R(d), Src: src})
+	case ir.OpZExt16:
+		fl.emit(Inst{Op: MOVZX, Size: 4, SrcSize: 2, Dst: R(d), Src: src})
+	case ir.OpZExt32:
+		fl.emit(Inst{Op: MOV, Size: 4, Dst: R(d), Src: src})
+	case ir.OpBswap16:
+		fl.emit(Inst{Op: MOVZX, Size: 4, SrcSize: 2, Dst: R(d), Src: src})
+		fl.emit(Inst{Op: ROL, Size: 2, Dst: R(d), Src: Imm(8)})
+	case ir.OpBswap32:
+		fl.emit(Inst{Op: MOV, Size: 4, Dst: R(d), Src: src})
+		fl.emit(Inst{Op: BSWAP, Size: 4, Dst: R(d)})
+	case ir.OpBswap64:
+		if !(src.Kind == KindReg && src.Reg == d) {
+			fl.emit(Inst{Op: MOV, Size: 8, Dst: R(d), Src: src})
+		}
+		fl.emit(Inst{Op: BSWAP, Size: 8, Dst: R(d)})
+	default:
+		panic(fmt.Sprintf("amd64: cannot lower %s", v.LongString()))
+	}
+	fin()
+}
+
+// sizeIndex is log2 of an access size: the index into MemLimit.
+func sizeIndex(size uint8) int {
+	switch size {
+	case 1:
+		return 0
+	case 2:
+		return 1
+	case 4:
+		return 2
+	}
+	return 3
+}
+
+// address returns the memory operand of an access. For checked accesses
+// it emits the check and returns [RAX]: the input region is tested
+// inline; anything else goes to the out-of-line checker, which faults
+// when no region holds the access.
+func (fl *funcLowering) address(v *ir.Value, store bool) Operand {
+	base := fl.reg(v.Args[0], RAX)
+	if !v.Checked {
+		return M(base, int32(v.Aux))
+	}
+	a := &fl.g.a
+	if v.Aux == 0 {
+		if base != RAX {
+			fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: R(base)})
+		}
+	} else {
+		fl.emit(Inst{Op: LEA, Size: 8, Dst: R(RAX), Src: M(base, int32(v.Aux))})
+	}
+	ok, slow := a.NewLabel(), a.NewLabel()
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
+	fl.emit(Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemStart)})
+	fl.emit(Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemLimit + 8*sizeIndex(v.Size))})
+	fl.emit(Inst{Op: JCC, Cond: CondAE, Dst: L(slow)})
+	a.Bind(ok)
+	pc := v.PC
+	check := fl.g.regionChecker(int(v.Size), store)
+	fl.deferred = append(fl.deferred, func() {
+		a.Bind(slow)
+		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitPC), Src: Imm(int64(pc))})
+		a.Emit(pc, Inst{Op: CALL, Dst: L(check)})
+		a.Emit(pc, Inst{Op: JMP, Dst: L(ok)})
+	})
+	return M(RAX, 0)
+}
+
+func (fl *funcLowering) loadValue(v *ir.Value) {
+	mem := fl.address(v, false)
+	d, fin := fl.dest(v)
+	switch {
+	case v.Size == 8:
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(d), Src: mem})
+	case v.Size == 4 && v.Signed:
+		fl.emit(Inst{Op: MOVSXD, Size: 8, Dst: R(d), Src: mem})
+	case v.Size == 4:
+		fl.emit(Inst{Op: MOV, Size: 4, Dst: R(d), Src: mem})
+	case v.Signed:
+		fl.emit(Inst{Op: MOVSX, Size: 8, SrcSize: v.Size, Dst: R(d), Src: mem})
+	default:
+		fl.emit(Inst{Op: MOVZX, Size: 4, SrcSize: v.Size, Dst: R(d), Src: mem})
+	}
+	fin()
+}
+
+func (fl *funcLowering) store(v *ir.Value) {
+	mem := fl.address(v, true)
+	val := v.Args[1]
+	var src Operand
+	switch {
+	case val.IsConst() && fitsImm(val.Const(), v.Size):
+		src = immOperand(val.Const(), v.Size)
+	default:
+		src = R(fl.reg(val, RCX))
+	}
+	fl.emit(Inst{Op: MOV, Size: v.Size, Dst: mem, Src: src})
+}
+
+// atomic lowers the read-modify-write operations. The address is checked
+// like any access and must be aligned to the access size.
+func (fl *funcLowering) atomic(v *ir.Value) {
+	a := &fl.g.a
+	mem := fl.address(v, true)
+	if mem.Mem.Base != RAX || mem.Mem.Disp != 0 {
+		fl.emit(Inst{Op: LEA, Size: 8, Dst: R(RAX), Src: mem})
+	}
+	size := v.Size
+	misaligned := a.NewLabel()
+	fl.emit(Inst{Op: TEST, Size: 1, Dst: R(RAX), Src: Imm(int64(size - 1))})
+	fl.emit(Inst{Op: JCC, Cond: CondNE, Dst: L(misaligned)})
+	pc := v.PC
+	fl.deferred = append(fl.deferred, func() {
+		a.Bind(misaligned)
+		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitPC), Src: Imm(int64(pc))})
+		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFaultArg), Src: R(RAX)})
+		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFault), Src: Imm(int64(vm.FaultMisaligned) | int64(size)<<native.FaultSizeShift)})
+		a.Emit(pc, Inst{Op: JMP, Dst: L(fl.g.faultExit)})
+	})
+	// From here: RDX = address, RCX = operand, RAX = accumulator.
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
+	at := M(RDX, 0)
+	op := int32(v.Aux2)
+	fl.load(RCX, v.Args[1])
+	var result Reg = NoReg
+	switch op {
+	case isa.AtomicAdd, isa.AtomicOr, isa.AtomicAnd, isa.AtomicXor:
+		fl.emit(Inst{Op: map[int32]Op{isa.AtomicAdd: ADD, isa.AtomicOr: OR, isa.AtomicAnd: AND, isa.AtomicXor: XOR}[op],
+			Size: size, Dst: at, Src: R(RCX), Lock: true})
+	case isa.AtomicAdd | isa.AtomicFetch:
+		fl.emit(Inst{Op: XADD, Size: size, Dst: at, Src: R(RCX), Lock: true})
+		result = RCX
+	case isa.AtomicXchg:
+		fl.emit(Inst{Op: XCHG, Size: size, Dst: at, Src: R(RCX)})
+		result = RCX
+	case isa.AtomicCmpXchg:
+		fl.load(RAX, v.Args[2])
+		fl.emit(Inst{Op: CMPXCHG, Size: size, Dst: at, Src: R(RCX), Lock: true})
+		if size == 4 {
+			// On success eax is not written, so its upper half is stale.
+			fl.emit(Inst{Op: MOV, Size: 4, Dst: R(RAX), Src: R(RAX)})
+		}
+		result = RAX
+	default:
+		// fetch-or/and/xor: a compare-and-swap loop. The operand moves to
+		// the stack's red zone below RSP so RCX can hold the new value.
+		loop := a.NewLabel()
+		bop := map[int32]Op{isa.AtomicOr | isa.AtomicFetch: OR, isa.AtomicAnd | isa.AtomicFetch: AND, isa.AtomicXor | isa.AtomicFetch: XOR}[op]
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: M(RSP, -8), Src: R(RCX)})
+		fl.emit(Inst{Op: MOV, Size: size, Dst: R(RAX), Src: at})
+		a.Bind(loop)
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RCX), Src: R(RAX)})
+		fl.emit(Inst{Op: bop, Size: size, Dst: R(RCX), Src: M(RSP, -8)})
+		fl.emit(Inst{Op: CMPXCHG, Size: size, Dst: at, Src: R(RCX), Lock: true})
+		fl.emit(Inst{Op: JCC, Cond: CondNE, Dst: L(loop)})
+		result = RAX
+	}
+	if result != NoReg {
+		d, fin := fl.dest(v)
+		if size == 4 && result != RAX {
+			fl.emit(Inst{Op: MOV, Size: 4, Dst: R(d), Src: R(result)})
+		} else if d != result {
+			fl.emit(Inst{Op: MOV, Size: 8, Dst: R(d), Src: R(result)})
+		}
+		fin()
+	}
+}
+
+// legacyLoad is BPF_ABS/BPF_IND: a big-endian load from the input at a
+// constant offset (plus a register); out of range ends the program with
+// r0 = 0.
+func (fl *funcLowering) legacyLoad(v *ir.Value) {
+	fl.movConst(RDX, uint64(int64(int32(v.Aux))))
+	if len(v.Args) > 0 {
+		idx := fl.operand(v.Args[0])
+		if idx.Kind == KindImm {
+			fl.movConst(RCX, v.Args[0].Const())
+			idx = R(RCX)
+		}
+		fl.emit(Inst{Op: MOVSXD, Size: 8, Dst: R(RCX), Src: idx})
+		fl.emit(Inst{Op: ADD, Size: 8, Dst: R(RDX), Src: R(RCX)})
+	}
+	fl.emit(Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemLimit + 8*sizeIndex(v.Size))})
+	fl.emit(Inst{Op: JCC, Cond: CondAE, Dst: L(fl.g.packetEnd)})
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: ctx(native.OffMemStart)})
+	d, fin := fl.dest(v)
+	mem := MI(RAX, RDX, 1, 0)
+	switch v.Size {
+	case 1:
+		fl.emit(Inst{Op: MOVZX, Size: 4, SrcSize: 1, Dst: R(d), Src: mem})
+	case 2:
+		fl.emit(Inst{Op: MOVZX, Size: 4, SrcSize: 2, Dst: R(d), Src: mem})
+		fl.emit(Inst{Op: ROL, Size: 2, Dst: R(d), Src: Imm(8)})
+	default:
+		fl.emit(Inst{Op: MOV, Size: 4, Dst: R(d), Src: mem})
+		fl.emit(Inst{Op: BSWAP, Size: 4, Dst: R(d)})
+	}
+	fin()
+}
+
+// saveAcross stores the registers of values that live across call v.
+func (fl *funcLowering) saveAcross(v *ir.Value) {
+	for _, s := range fl.ra.Saves[v] {
+		l := fl.loc(s)
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: slotMem(l.Slot), Src: R(Reg(l.Reg))})
+	}
+}
+
+func (fl *funcLowering) restoreAcross(v *ir.Value) {
+	for _, s := range fl.ra.Saves[v] {
+		l := fl.loc(s)
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(Reg(l.Reg)), Src: slotMem(l.Slot)})
+	}
+}
+
+// storeArg writes v to a context slot.
+func (fl *funcLowering) storeArg(dst Operand, v *ir.Value) {
+	src := fl.source(v, 8, RAX)
+	if src.Kind == KindMem {
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: src})
+		src = R(RAX)
+	}
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: dst, Src: src})
+}
+
+// helperCall leaves native code to run a helper: arguments go to the
+// context, setID stores the helper id, and the call to the exit stub
+// pushes the address native code resumes at.
+func (fl *funcLowering) helperCall(v *ir.Value, args []*ir.Value, setID func()) {
+	for i, arg := range args[:5] {
+		fl.storeArg(ctxArg(i+1), arg)
+	}
+	setID()
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitPC), Src: Imm(int64(v.PC))})
+	fl.emit(Inst{Op: CALL, Dst: L(fl.g.exitHelper)})
+}
+
+// localCall calls function fn with a fresh frame 512 bytes below the
+// caller's, after checking the stack has room for it. The result is in
+// RAX.
+func (fl *funcLowering) localCall(v *ir.Value, args []*ir.Value, frame *ir.Value, fn int) {
+	for i, arg := range args {
+		fl.storeArg(ctxCallArg(i), arg)
+	}
+	fl.calleeFrame(v, frame)
+	fl.emit(Inst{Op: CALL, Dst: L(fl.g.funcLabels[fn])})
+}
+
+// calleeFrame stores the callee's frame pointer, faulting when the call
+// would nest deeper than the stack allows.
+func (fl *funcLowering) calleeFrame(v *ir.Value, frame *ir.Value) {
+	a := &fl.g.a
+	fl.load(RAX, frame)
+	fl.emit(Inst{Op: SUB, Size: 8, Dst: R(RAX), Src: Imm(vm.StackFrameSize)})
+	fl.emit(Inst{Op: LEA, Size: 8, Dst: R(RDX), Src: M(RAX, -vm.StackFrameSize)})
+	fl.emit(Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: ctx(native.OffStackLo)})
+	tooDeep := a.NewLabel()
+	fl.emit(Inst{Op: JCC, Cond: CondB, Dst: L(tooDeep)})
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: ctxCallArg(ir.ArgFrame), Src: R(RAX)})
+	pc := v.PC
+	fl.deferred = append(fl.deferred, func() {
+		a.Bind(tooDeep)
+		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitPC), Src: Imm(int64(pc))})
+		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFault), Src: Imm(int64(vm.FaultCallDepth))})
+		a.Emit(pc, Inst{Op: JMP, Dst: L(fl.g.faultExit)})
+	})
+}
+
+// callX calls through a value: a function reference made by a func lddw
+// calls that function; anything else is a helper id, checked by the Go
+// side when the exit arrives.
+func (fl *funcLowering) callX(v *ir.Value) {
+	a := &fl.g.a
+	fl.saveAcross(v)
+	target, args, frame := v.Args[0], v.Args[1:6], v.Args[6]
+	done := a.NewLabel()
+	type local struct {
+		label int
+		fn    int
+	}
+	var locals []local
+	fl.load(RAX, target)
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: M(RSP, -8), Src: R(RAX)})
+	for _, f := range fl.g.prog.Funcs {
+		l := a.NewLabel()
+		fl.movConst(RCX, vm.FuncRefBase+uint64(f.Start))
+		fl.emit(Inst{Op: CMP, Size: 8, Dst: R(RAX), Src: R(RCX)})
+		fl.emit(Inst{Op: JCC, Cond: CondE, Dst: L(l)})
+		locals = append(locals, local{l, f.Index})
+	}
+	fl.helperCall(v, args, func() {
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: M(RSP, -8)})
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: ctx(native.OffHelperID), Src: R(RAX)})
+	})
+	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: ctxArg(0)})
+	fl.emit(Inst{Op: JMP, Dst: L(done)})
+	for _, l := range locals {
+		a.Bind(l.label)
+		fl.localCall(v, args, frame, l.fn)
+		fl.emit(Inst{Op: JMP, Dst: L(done)})
+	}
+	a.Bind(done)
+	fl.result(v, R(RAX))
+	fl.restoreAcross(v)
+}

@@ -1,0 +1,106 @@
+// Package jit compiles validated eBPF programs to native code: SSA
+// construction and optimisation (package ir), register allocation
+// (package regalloc) and lowering and encoding for one instruction set
+// (jit/amd64, jit/arm64). The result is a native.Code that package
+// loader/native maps and runs.
+package jit
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/ebpfjit/ebpfjit/ir"
+	"github.com/ebpfjit/ebpfjit/isa"
+	"github.com/ebpfjit/ebpfjit/jit/amd64"
+	"github.com/ebpfjit/ebpfjit/loader/native"
+	"github.com/ebpfjit/ebpfjit/regalloc"
+	"github.com/ebpfjit/ebpfjit/validate"
+	"github.com/ebpfjit/ebpfjit/vm"
+)
+
+// Options configure a compilation.
+type Options struct {
+	// Arch is the target: "amd64" or "arm64"; empty means the host.
+	Arch string
+	// OptLevel is 0 (no passes) or 2 (all passes, the default).
+	OptLevel int
+	// Helpers the program may call; nil means vm.BaseHelpers(). Calls
+	// to other ids are rejected at compile time.
+	Helpers *vm.Helpers
+}
+
+// Line is one native instruction of a listing.
+type Line struct {
+	Offset int    // byte offset in the code
+	Bytes  []byte // its encoding
+	Text   string // its assembly
+	PC     int    // eBPF instruction it implements, -1 for shared code
+}
+
+// Result is a compiled program.
+type Result struct {
+	Code    *native.Code
+	IR      *ir.Program // after optimisation
+	Listing []Line
+	// Instructions is the number of eBPF instruction slots compiled.
+	Instructions int
+	// Duration is the time compilation took.
+	Duration time.Duration
+}
+
+// Arches lists the targets this compiler has backends for.
+func Arches() []string { return []string{"amd64"} }
+
+// Compile validates and compiles prog.
+func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
+	start := time.Now()
+	arch := opts.Arch
+	if arch == "" {
+		arch = runtime.GOARCH
+	}
+	helpers := opts.Helpers
+	if helpers == nil {
+		helpers = vm.BaseHelpers()
+	}
+	info, err := validate.Program(prog, &validate.Options{Helpers: helpers})
+	if err != nil {
+		return nil, err
+	}
+	level := ir.O2
+	if opts.OptLevel < 2 {
+		level = ir.O0
+	}
+	p, err := ir.Build(prog, info, ir.BuildOptions{PromoteStack: level >= ir.O2})
+	if err != nil {
+		return nil, err
+	}
+	ir.Optimize(p, level)
+
+	var target regalloc.Target
+	switch arch {
+	case "amd64":
+		target = amd64.Target{}
+	default:
+		return nil, fmt.Errorf("no backend for %s (have %v)", arch, Arches())
+	}
+	allocs := make([]*regalloc.Result, len(p.Funcs))
+	for i, f := range p.Funcs {
+		ir.SplitArgEdges(f)
+		allocs[i] = regalloc.Allocate(f, target)
+	}
+	res := &Result{IR: p, Instructions: len(prog)}
+	switch arch {
+	case "amd64":
+		code, listing, err := amd64.Generate(p, allocs)
+		if err != nil {
+			return nil, err
+		}
+		res.Code = code
+		for _, l := range listing {
+			res.Listing = append(res.Listing, Line{Offset: l.Offset, Bytes: code.Text[l.Offset : l.Offset+l.Size], Text: l.Inst.String(), PC: l.PC})
+		}
+	}
+	res.Duration = time.Since(start)
+	return res, nil
+}

@@ -1,0 +1,106 @@
+package regalloc
+
+import "fmt"
+
+// Operand is one end of a move: a register, a spill slot or a constant.
+type Operand struct {
+	Kind  OperandKind
+	Reg   Reg
+	Slot  int
+	Const uint64
+}
+
+// OperandKind says what an Operand is.
+type OperandKind uint8
+
+// Operand kinds.
+const (
+	InReg OperandKind = iota
+	InSlot
+	IsConst
+)
+
+func (o Operand) String() string {
+	switch o.Kind {
+	case InReg:
+		return fmt.Sprintf("r%d", o.Reg)
+	case InSlot:
+		return fmt.Sprintf("slot%d", o.Slot)
+	}
+	return fmt.Sprintf("$%#x", o.Const)
+}
+
+// RegOperand, SlotOperand and ConstOperand build operands.
+func RegOperand(r Reg) Operand      { return Operand{Kind: InReg, Reg: r} }
+func SlotOperand(s int) Operand     { return Operand{Kind: InSlot, Slot: s} }
+func ConstOperand(c uint64) Operand { return Operand{Kind: IsConst, Const: c} }
+
+// Move copies Src to Dst.
+type Move struct {
+	Dst, Src Operand
+}
+
+func (m Move) String() string { return fmt.Sprintf("%v <- %v", m.Dst, m.Src) }
+
+// Sequentialize orders a set of moves meant to happen at once (the
+// binding of block parameters on an edge) so that none overwrites a
+// source another still needs. Cycles are broken through tmp, a location
+// the caller keeps free for the purpose. Moves whose source and
+// destination coincide disappear.
+func Sequentialize(moves []Move, tmp Operand) []Move {
+	var pending []Move
+	for _, m := range moves {
+		if m.Dst != m.Src {
+			pending = append(pending, m)
+		}
+	}
+	var out []Move
+	blocks := func(m Move) bool {
+		for _, o := range pending {
+			if o != m && o.Src == m.Dst {
+				return true
+			}
+		}
+		return false
+	}
+	for len(pending) > 0 {
+		progress := false
+		for i := 0; i < len(pending); i++ {
+			m := pending[i]
+			if blocks(m) {
+				continue
+			}
+			out = append(out, m)
+			pending = append(pending[:i], pending[i+1:]...)
+			i--
+			progress = true
+		}
+		if progress {
+			continue
+		}
+		// Only cycles remain: park one source in tmp.
+		m := pending[0]
+		out = append(out, Move{Dst: tmp, Src: m.Src})
+		for i := range pending {
+			if pending[i].Src == m.Src {
+				pending[i].Src = tmp
+			}
+		}
+	}
+	return out
+}
+
+// EdgeMoves returns the moves binding the parameters of e.To from e's
+// arguments, in the order they can be performed.
+func (r *Result) EdgeMoves(args, params []*irValue, tmp Operand) []Move {
+	moves := make([]Move, 0, len(params))
+	for i, p := range params {
+		dst, ok := r.operand(p)
+		if !ok {
+			continue // an unused parameter
+		}
+		src, _ := r.operand(args[i])
+		moves = append(moves, Move{Dst: dst, Src: src})
+	}
+	return Sequentialize(moves, tmp)
+}
