@@ -1,11 +1,13 @@
-package conformance
+package conformance_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 
+	. "github.com/ebpfjit/ebpfjit/conformance"
 	"github.com/ebpfjit/ebpfjit/engine"
+	"github.com/ebpfjit/ebpfjit/isa"
 )
 
 // ownCases is the project's own suite; sharedSuite is the public
@@ -15,16 +17,25 @@ var (
 	sharedSuite = filepath.Join("..", "..", "shared", "conformance", "bpf_conformance")
 )
 
+type namedBuilder struct {
+	name string
+	Builder
+}
+
+func builder(name string, opts engine.Options) Builder {
+	return Builder{Build: func(prog []isa.Instruction) (Program, error) { return engine.New(name, prog, opts) }}
+}
+
 // engines lists the engine configurations every case runs on.
-func engines(t *testing.T) []Builder {
-	builders := []Builder{{Engine: "interp"}}
+func engines(t *testing.T) []namedBuilder {
+	builders := []namedBuilder{{"interp", builder("interp", engine.Options{})}}
 	if err := engine.Check("jit"); err != nil {
 		t.Logf("jit engine not tested: %v", err)
 		return builders
 	}
 	return append(builders,
-		Builder{Engine: "jit", Opts: engine.Options{OptLevel: 0}},
-		Builder{Engine: "jit", Opts: engine.Options{OptLevel: 2}})
+		namedBuilder{"jit-O0", builder("jit", engine.Options{OptLevel: 0})},
+		namedBuilder{"jit-O2", builder("jit", engine.Options{OptLevel: 2})})
 }
 
 func runSuite(t *testing.T, dir string, minFiles int) {
@@ -36,11 +47,7 @@ func runSuite(t *testing.T, dir string, minFiles int) {
 		t.Fatalf("%s has %d cases, want at least %d", dir, len(files), minFiles)
 	}
 	for _, b := range engines(t) {
-		name := b.Engine
-		if b.Engine == "jit" {
-			name += map[int]string{0: "-O0", 2: "-O2"}[b.Opts.OptLevel]
-		}
-		t.Run(name, func(t *testing.T) {
+		t.Run(b.name, func(t *testing.T) {
 			var sum Summary
 			for _, f := range files {
 				res := b.RunFile(f)

@@ -3,6 +3,9 @@ package conformance
 import (
 	"strings"
 	"testing"
+
+	"github.com/ebpfjit/ebpfjit/interp"
+	"github.com/ebpfjit/ebpfjit/isa"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -57,7 +60,7 @@ int main() { return 3; }
 	if !c.HasAsm || c.HasRaw || !c.HasResult || c.Result != 3 || string(c.Mem) != "\x01\x02\x03" || c.Skip != "" {
 		t.Fatalf("unexpected case %+v", c)
 	}
-	r := Builder{Engine: "interp"}.Run(c)
+	r := interpBuilder.Run(c)
 	if r.Status != Pass {
 		t.Fatalf("run: %+v", r)
 	}
@@ -68,7 +71,7 @@ func TestUnknownSectionSkips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := (Builder{Engine: "interp"}).Run(c); r.Status != Skip || !strings.Contains(r.Detail, "future") {
+	if r := interpBuilder.Run(c); r.Status != Skip || !strings.Contains(r.Detail, "future") {
 		t.Fatalf("got %+v, want a skip naming the section", r)
 	}
 }
@@ -79,7 +82,7 @@ func TestRawWinsOverAsm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := (Builder{Engine: "interp"}).Run(c); r.Status != Pass {
+	if r := interpBuilder.Run(c); r.Status != Pass {
 		t.Fatalf("got %+v", r)
 	}
 }
@@ -98,8 +101,21 @@ func TestErrorExpectation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := (Builder{Engine: "interp"}).Run(c); r.Status != tt.want {
+		if r := interpBuilder.Run(c); r.Status != tt.want {
 			t.Errorf("%q: got %+v, want status %v", tt.text, r, tt.want)
 		}
 	}
 }
+
+// interpBuilder runs cases on the reference interpreter.
+var interpBuilder = Builder{Build: func(prog []isa.Instruction) (Program, error) {
+	p, err := interp.New(prog, interp.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return interpProgram{p}, nil
+}}
+
+type interpProgram struct{ *interp.Program }
+
+func (interpProgram) Close() error { return nil }

@@ -9,7 +9,7 @@ import (
 // FuzzParse feeds arbitrary text to the .data parser and, when it parses,
 // to the assembler: neither may panic.
 func FuzzParse(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join(ownCases, "*", "*.data"))
+	seeds, _ := filepath.Glob(filepath.Join("..", "testdata", "conformance", "*", "*.data"))
 	if len(seeds) > 40 {
 		seeds = seeds[:40]
 	}

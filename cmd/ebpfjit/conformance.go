@@ -6,6 +6,7 @@ import (
 
 	"github.com/ebpfjit/ebpfjit/conformance"
 	"github.com/ebpfjit/ebpfjit/engine"
+	"github.com/ebpfjit/ebpfjit/isa"
 )
 
 func cmdConformance(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -30,7 +31,10 @@ func cmdConformance(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 	if len(files) == 0 {
 		return badInput("no .data files under %v", paths)
 	}
-	b := conformance.Builder{Engine: *eng, Opts: engine.Options{OptLevel: opt.level()}}
+	opts := engine.Options{OptLevel: opt.level()}
+	b := conformance.Builder{Build: func(prog []isa.Instruction) (conformance.Program, error) {
+		return engine.New(*eng, prog, opts)
+	}}
 	sum := b.RunFiles(files, stdout, *verbose)
 	fmt.Fprintln(stdout, sum)
 	if sum.Failed > 0 {
