@@ -1,0 +1,221 @@
+package jit_test
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/ebpfjit/ebpfjit/asm"
+	"github.com/ebpfjit/ebpfjit/interp"
+	"github.com/ebpfjit/ebpfjit/isa"
+	"github.com/ebpfjit/ebpfjit/jit"
+	"github.com/ebpfjit/ebpfjit/loader/native"
+	"github.com/ebpfjit/ebpfjit/vm"
+)
+
+func hostSupported(t testing.TB) {
+	if !slices.Contains(jit.Arches(), runtime.GOARCH) {
+		t.Skipf("no backend for %s", runtime.GOARCH)
+	}
+}
+
+func compile(t testing.TB, src string, level int, helpers *vm.Helpers) *native.Program {
+	t.Helper()
+	hostSupported(t)
+	prog, err := asm.Assemble(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := jit.Compile(prog, jit.Options{OptLevel: level, Helpers: helpers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := native.Load(res.Code, helpers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// counterHelpers gives helper 1000 a counter and a checksum of the
+// arguments it saw, so a test can tell every exit happened, in order,
+// with the right arguments.
+type recorder struct {
+	calls int
+	sum   uint64
+}
+
+func counterHelpers(rec *recorder) *vm.Helpers {
+	h := vm.BaseHelpers()
+	h.Register(1000, "record", func(_ *vm.Env, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+		rec.calls++
+		rec.sum = rec.sum*31 + r1 + 3*r2 + 5*r3 + 7*r4 + 11*r5
+		return r1 ^ r5, nil
+	})
+	h.Register(1001, "fail", func(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+		return 0, errors.New("refused")
+	})
+	return h
+}
+
+// helperLoop calls helper 1000 a thousand times in a loop, keeping values
+// in callee-saved and promoted registers across the calls, and folds the
+// results into r0.
+const helperLoop = `
+	mov %r6, 0          # loop counter
+	mov %r7, 12345      # accumulator
+	lddw %r8, 0x0123456789abcdef
+	stxdw [%r10-8], %r8
+loop:
+	mov %r1, %r6
+	mov %r2, %r7
+	mov %r3, 3
+	mov %r4, %r8
+	mov %r5, 77
+	call 1000
+	add %r7, %r0
+	ldxdw %r9, [%r10-8]
+	xor %r7, %r9
+	add %r9, 1
+	stxdw [%r10-8], %r9
+	add %r6, 1
+	jlt %r6, 1000, loop
+	mov %r0, %r7
+	exit`
+
+// TestHelperExitsKeepState checks that a thousand exits to Go and
+// re-entries per run keep every register and stack slot exact.
+func TestHelperExitsKeepState(t *testing.T) {
+	prog, err := asm.Assemble(helperLoop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want recorder
+	ip, err := interp.New(prog, interp.Options{Helpers: counterHelpers(&want)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantR0, err := ip.Run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, level := range []int{0, 2} {
+		var got recorder
+		p := compile(t, helperLoop, level, counterHelpers(&got))
+		for run := 0; run < 3; run++ {
+			got = recorder{}
+			r0, err := p.Run(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r0 != wantR0 || got != want {
+				t.Fatalf("-O%d run %d: r0 %#x calls %d sum %#x; interpreter r0 %#x calls %d sum %#x",
+					level, run, r0, got.calls, got.sum, wantR0, want.calls, want.sum)
+			}
+		}
+	}
+}
+
+// TestHelperError checks that a helper's error stops the program with a
+// RunError naming the call.
+func TestHelperError(t *testing.T) {
+	p := compile(t, "mov %r0, 1\ncall 1001\nexit", 2, counterHelpers(&recorder{}))
+	_, err := p.Run(nil)
+	var re *vm.RunError
+	if !errors.As(err, &re) || re.Fault != vm.FaultHelper || re.PC != 1 {
+		t.Fatalf("got %v, want a helper fault at instruction 1", err)
+	}
+}
+
+// TestConcurrentRuns runs one compiled program from 16 goroutines at once,
+// each with its own input, and checks every result (run with -race).
+func TestConcurrentRuns(t *testing.T) {
+	src := `
+	mov %r0, 0
+	mov %r3, 0
+loop:
+	mov %r4, %r1
+	add %r4, %r3
+	ldxb %r5, [%r4+0]
+	add %r0, %r5
+	mul %r0, 31
+	stxb [%r4+0], %r0
+	add %r3, 1
+	jlt %r3, %r2, loop
+	exit`
+	p := compile(t, src, 2, nil)
+	prog, _ := asm.Assemble(src)
+	ip, err := interp.New(prog, interp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				in := make([]byte, 64+g)
+				for j := range in {
+					in[j] = byte(g*7 + i + j)
+				}
+				want := append([]byte(nil), in...)
+				wantR0, _ := ip.Run(want)
+				r0, err := p.Run(in)
+				if err != nil || r0 != wantR0 || string(in) != string(want) {
+					errs <- fmt.Errorf("goroutine %d run %d: r0 %#x err %v, want %#x", g, i, r0, err, wantR0)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestFaults checks that faults in native code come back as the same
+// RunError the interpreter gives.
+func TestFaults(t *testing.T) {
+	cases := []struct {
+		name, src string
+		mem       []byte
+		fault     vm.Fault
+		pc        int
+	}{
+		{"load past input", "ldxdw %r0, [%r1+1]\nexit", make([]byte, 8), vm.FaultOutOfBounds, 0},
+		{"store without input", "stw [%r1+0], 1\nmov %r0, 0\nexit", nil, vm.FaultOutOfBounds, 0},
+		{"stack through pointer below", "mov %r1, %r10\nadd %r1, -5000\nldxb %r0, [%r1+0]\nexit", nil, vm.FaultOutOfBounds, 2},
+		{"misaligned atomic", "mov %r2, 1\nlock add [%r1+1], %r2\nmov %r0, 0\nexit", make([]byte, 16), vm.FaultMisaligned, 1},
+		{"recursion", "f:\ncall local f\nexit", nil, vm.FaultCallDepth, 0},
+		{"bad callx", "lddw %r2, 0x100000000\ncall %r2\nexit", nil, vm.FaultBadCallTarget, 2},
+	}
+	for _, c := range cases {
+		for _, level := range []int{0, 2} {
+			t.Run(fmt.Sprintf("%s/O%d", c.name, level), func(t *testing.T) {
+				p := compile(t, c.src, level, nil)
+				_, err := p.Run(append([]byte(nil), c.mem...))
+				var re *vm.RunError
+				if !errors.As(err, &re) || re.Fault != c.fault || re.PC != c.pc {
+					t.Fatalf("got %v, want %v at instruction %d", err, c.fault, c.pc)
+				}
+				prog, _ := asm.Assemble(c.src)
+				ip, _ := interp.New(prog, interp.Options{})
+				_, ierr := ip.Run(append([]byte(nil), c.mem...))
+				var ire *vm.RunError
+				if !errors.As(ierr, &ire) || ire.Fault != re.Fault || ire.PC != re.PC {
+					t.Fatalf("interpreter says %v, jit says %v", ierr, err)
+				}
+			})
+		}
+	}
+}
+
+var _ = isa.Decode
