@@ -310,10 +310,6 @@ func fullImmLen(size uint8) int {
 	return int(size)
 }
 
-func validSize(size uint8) bool {
-	return size == 1 || size == 2 || size == 4 || size == 8
-}
-
 // aluDigit is the /digit and opcode row of the classic ALU group
 // (00-3F and 80/81/83 /digit).
 var aluDigit = [numOps]byte{ADD: 0, OR: 1, AND: 4, SUB: 5, XOR: 6, CMP: 7}
@@ -372,8 +368,9 @@ func build(f *form, in *Inst) error {
 	dst, src := in.Dst, in.Src
 	size := in.Size
 	byteOps := size == 1
-	// Every op below checks its own sizes; this covers the common case
-	// of an op with a size-dependent encoding.
+	// Each op lists the sizes it has encodings for: not every op has a
+	// byte or 16-bit form (imul r8, bswap r16), and the sizes that are
+	// implicit (setcc, stosq, ret) may be left zero.
 	needSize := func(sizes ...uint8) error {
 		for _, s := range sizes {
 			if size == s {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -15,12 +16,13 @@ import (
 type Executable struct {
 	mu      sync.Mutex
 	mem     []byte
+	addr    atomic.Uintptr // address of mem[0]; 0 once closed (read on every run)
 	size    int
 	cleanup runtime.Cleanup
 }
 
-// executableMappings is what the cleanup of an unreachable Executable
-// unmaps; keeping the slice out of the Executable lets the cleanup run.
+// mapping is what the cleanup of an unreachable Executable unmaps; keeping
+// the slice out of the Executable lets the cleanup run.
 type mapping struct{ mem []byte }
 
 // NewExecutable copies code into fresh executable memory.
@@ -41,20 +43,14 @@ func NewExecutable(code []byte) (*Executable, error) {
 		return nil, fmt.Errorf("making code executable: %w", err)
 	}
 	e := &Executable{mem: mem, size: len(code)}
+	e.addr.Store(uintptr(unsafe.Pointer(&mem[0])))
 	m := &mapping{mem: mem}
 	e.cleanup = runtime.AddCleanup(e, func(m *mapping) { syscall.Munmap(m.mem) }, m)
 	return e, nil
 }
 
 // Addr returns the address of the first byte of code, or 0 once closed.
-func (e *Executable) Addr() uintptr {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.mem == nil {
-		return 0
-	}
-	return uintptr(unsafe.Pointer(&e.mem[0]))
-}
+func (e *Executable) Addr() uintptr { return e.addr.Load() }
 
 // Size returns the size of the code in bytes.
 func (e *Executable) Size() int { return e.size }
@@ -78,6 +74,7 @@ func (e *Executable) Close() error {
 		return nil
 	}
 	e.cleanup.Stop()
+	e.addr.Store(0)
 	err := syscall.Munmap(e.mem)
 	e.mem = nil
 	return err

@@ -46,8 +46,7 @@ func Load(code *Code, helpers *vm.Helpers) (*Program, error) {
 		return nil, err
 	}
 	p := &Program{exec: exec, code: code, helpers: helpers}
-	stack := code.NativeStack + 4096
-	p.pool.New = func() any { return &machine{native: make([]byte, stack)} }
+	p.pool.New = func() any { return p.NewInstance() }
 	return p, nil
 }
 
@@ -57,14 +56,29 @@ func (p *Program) Close() error { return p.exec.Close() }
 // Executable returns the mapped code.
 func (p *Program) Executable() *Executable { return p.exec }
 
-// machine is the state of one run: the context generated code works in,
-// the eBPF stack and the native stack. It is reused through a pool.
-type machine struct {
+// Instance is the state of one run at a time: the context generated code
+// works in, the eBPF stack and the native stack. An Instance is not safe
+// for concurrent use; Program.Run takes one from a pool, and callers that
+// run a program in a loop can keep their own (NewInstance) and skip the
+// pool.
+type Instance struct {
 	ctx    Context
+	prog   *Program
 	stack  [vm.StackSize]byte
 	native []byte
-	mem    vm.Memory
+	mem    vm.Memory // built on the first helper exit of a run
 	env    vm.Env
+	memLen uint64 // input length the MemLimits were computed for
+}
+
+// NewInstance returns an execution context for p.
+func (p *Program) NewInstance() *Instance {
+	m := &Instance{prog: p, native: make([]byte, p.code.NativeStack+4096)}
+	c := &m.ctx
+	c.StackLo = uint64(uintptr(unsafe.Pointer(&m.stack[0])))
+	c.StackHi = c.StackLo + vm.StackSize
+	c.StackTop = uint64(uintptr(unsafe.Pointer(&m.native[len(m.native)-1])) &^ 15)
+	return m
 }
 
 // Run executes the program on mem (modified in place) and returns r0.
@@ -75,62 +89,89 @@ func (p *Program) Run(mem []byte) (uint64, error) {
 // RunWith is Run with extra memory regions (maps, global data) and
 // embedder data for helpers.
 func (p *Program) RunWith(mem []byte, extra []vm.Region, data any) (uint64, error) {
-	if len(extra) > MaxRegions {
-		return 0, fmt.Errorf("%d extra memory regions, at most %d", len(extra), MaxRegions)
-	}
-	base := p.exec.Addr()
+	m := p.pool.Get().(*Instance)
+	r0, err := m.RunWith(mem, extra, data)
+	p.pool.Put(m)
+	return r0, err
+}
+
+// Run executes the program on mem with this instance.
+func (m *Instance) Run(mem []byte) (uint64, error) {
+	return m.RunWith(mem, nil, nil)
+}
+
+// RunWith executes the program on mem with extra regions and embedder
+// data for helpers.
+func (m *Instance) RunWith(mem []byte, extra []vm.Region, data any) (uint64, error) {
+	base := m.prog.exec.Addr()
 	if base == 0 {
 		return 0, errors.New("program is closed")
 	}
-	m := p.pool.Get().(*machine)
-	defer p.pool.Put(m)
 	c := &m.ctx
-	*c = Context{}
-	m.mem.Reset()
-	m.mem.Add(vm.RegionOf("input", mem, false))
-	m.mem.Add(vm.RegionOf("stack", m.stack[:], false))
-	for _, r := range extra {
-		m.mem.Add(r)
+	if len(extra) > 0 || c.NumRegions > 0 {
+		if len(extra) > MaxRegions {
+			return 0, fmt.Errorf("%d extra memory regions, at most %d", len(extra), MaxRegions)
+		}
+		c.NumRegions = uint64(len(extra))
+		for i, r := range extra {
+			w := uint64(1)
+			if r.ReadOnly {
+				w = 0
+			}
+			c.Regions[i] = Region{Start: r.Start, Len: r.Len, Writable: w}
+		}
 	}
-	m.env = vm.Env{Memory: &m.mem, Data: data}
-
 	var r1 uint64
-	if len(mem) > 0 {
+	n := uint64(len(mem))
+	if n > 0 {
 		r1 = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(mem))))
 	}
-	c.MemStart = r1
-	for i := range c.MemLimit {
-		size := uint64(1) << i
-		if uint64(len(mem)) >= size {
-			c.MemLimit[i] = uint64(len(mem)) - size + 1
+	if r1 != c.MemStart || n != m.memLen {
+		// The limits only change with the input's address or length.
+		c.MemStart, m.memLen = r1, n
+		for i := range c.MemLimit {
+			if size := uint64(1) << i; n >= size {
+				c.MemLimit[i] = n - size + 1
+			} else {
+				c.MemLimit[i] = 0
+			}
 		}
 	}
-	c.StackLo = uint64(uintptr(unsafe.Pointer(&m.stack[0])))
-	c.StackHi = c.StackLo + vm.StackSize
-	c.NumRegions = uint64(len(extra))
-	for i, r := range extra {
-		w := uint64(1)
-		if r.ReadOnly {
-			w = 0
-		}
-		c.Regions[i] = Region{Start: r.Start, Len: r.Len, Writable: w}
-	}
-	c.CallArgs = [6]uint64{r1, uint64(len(mem)), 0, 0, 0, c.StackHi}
-	top := uintptr(unsafe.Pointer(&m.native[len(m.native)-1])) &^ 15
-	c.StackTop = uint64(top)
+	c.CallArgs = [6]uint64{r1, n, 0, 0, 0, c.StackHi}
 	c.CodeBase = uint64(base)
 
-	enter(c, base+uintptr(p.code.Preamble))
-	r0, err := p.serve(m)
-	m.env = vm.Env{}
-	m.mem.Reset()
+	enter(c, base+uintptr(m.prog.code.Preamble))
+	if c.ExitCode == ExitReturn {
+		runtime.KeepAlive(mem)
+		return c.Args[0], nil
+	}
+	r0, err := m.serve(mem, extra, data)
 	runtime.KeepAlive(mem)
 	return r0, err
 }
 
+// memory returns the run's regions for helpers, building them on first
+// use: most runs never call a helper.
+func (m *Instance) memory(input []byte, extra []vm.Region) *vm.Memory {
+	if m.mem.N == 0 {
+		m.mem.Add(vm.RegionOf("input", input, false))
+		m.mem.Add(vm.RegionOf("stack", m.stack[:], false))
+		for _, r := range extra {
+			m.mem.Add(r)
+		}
+	}
+	return &m.mem
+}
+
 // serve handles exits until the program returns or fails.
-func (p *Program) serve(m *machine) (uint64, error) {
+func (m *Instance) serve(input []byte, extra []vm.Region, data any) (uint64, error) {
 	c := &m.ctx
+	p := m.prog
+	m.env.Data = data
+	defer func() {
+		m.mem.Reset()
+		m.env = vm.Env{}
+	}()
 	for {
 		switch c.ExitCode {
 		case ExitReturn:
@@ -147,6 +188,7 @@ func (p *Program) serve(m *machine) (uint64, error) {
 				return 0, &vm.RunError{PC: pc, Fault: vm.FaultBadCallTarget,
 					Detail: fmt.Sprintf("callx to 0x%x, which is neither a helper nor a function", id)}
 			}
+			m.env.Memory = m.memory(input, extra)
 			r0, err := h.Fn(&m.env, c.Args[1], c.Args[2], c.Args[3], c.Args[4], c.Args[5])
 			if err != nil {
 				var re *vm.RunError
