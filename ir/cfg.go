@@ -147,7 +147,10 @@ func mergeSuccessor(b *Block) bool {
 // bypassEmpty redirects the predecessors of an empty jump-only block
 // straight to its target.
 func bypassEmpty(f *Func, e *Block) bool {
-	if e.Kind != BlockJump || len(e.Values) != 0 || e == f.Blocks[0] || len(e.Preds) == 0 {
+	// A block with parameters may dominate blocks that use them (a loop
+	// header reached again through a back edge), so only parameterless
+	// blocks are bypassed.
+	if e.Kind != BlockJump || len(e.Values) != 0 || len(e.Params) != 0 || e == f.Blocks[0] || len(e.Preds) == 0 {
 		return false
 	}
 	t := e.Succs[0].To
@@ -171,17 +174,7 @@ func bypassEmpty(f *Func, e *Block) bool {
 			if p.Succs[j].To != e {
 				continue
 			}
-			in := p.Succs[j].Args
-			args := make([]*Value, len(out))
-			for i, a := range out {
-				args[i] = a
-				for k, prm := range e.Params {
-					if a == prm {
-						args[i] = in[k]
-					}
-				}
-			}
-			p.Succs[j] = Edge{To: t, Args: args}
+			p.Succs[j] = Edge{To: t, Args: append([]*Value(nil), out...)}
 			t.Preds = append(t.Preds, p)
 		}
 	}

@@ -19,7 +19,9 @@ func DeadCode(f *Func) bool {
 			paramIndex[p] = i
 		}
 		for _, v := range b.Values {
-			if hasEffects(v) {
+			// Constants stay: they cost nothing and Func.Const hands
+			// them out again.
+			if hasEffects(v) || v.Op == OpConst {
 				mark(v)
 			}
 		}
@@ -51,7 +53,7 @@ func DeadCode(f *Func) bool {
 		for _, v := range b.Values {
 			if live[v.ID] {
 				kept = append(kept, v)
-			} else {
+			} else if v.Op != OpConst {
 				changed = true
 			}
 		}

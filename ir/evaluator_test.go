@@ -117,6 +117,7 @@ func (e *evaluator) value(v *Value, vals []uint64, args [NumArgs]uint64, depth i
 		return args[v.Aux], nil
 	case v.Op.IsBinary():
 		return evalBinary(v.Op, arg(0), arg(1)), nil
+
 	case isUnaryPure(v.Op):
 		return evalUnary(v.Op, arg(0)), nil
 	case v.Op == OpLoad || v.Op == OpStore:

@@ -56,9 +56,9 @@ func foldValue(v *Value) *Value {
 	return nil
 }
 
+// toConst replaces v by the function's constant c.
 func toConst(v *Value, c uint64) *Value {
-	v.Op, v.Args, v.Aux = OpConst, nil, int64(c)
-	return v
+	return v.Block.Func.Const(c)
 }
 
 // rewrite turns v into op(args) in place.
@@ -67,14 +67,8 @@ func rewrite(v *Value, op Op, args ...*Value) *Value {
 	return v
 }
 
-// newConst adds a constant to the block for use by v. Constants have no
-// position (they are never computed in a register), so it goes last.
-func (b *Block) newConst(v *Value, c uint64) *Value {
-	k := b.Func.newValue(b, OpConst, v.PC)
-	k.Aux = int64(c)
-	b.Values = append(b.Values, k)
-	return k
-}
+// newConst returns the constant c for use by v.
+func (b *Block) newConst(v *Value, c uint64) *Value { return b.Func.Const(c) }
 
 // identity returns what v = op(a) reduces to when the operation keeps a
 // unchanged: a itself for 64-bit ops, its zero extension for 32-bit ones.

@@ -27,6 +27,7 @@ type Func struct {
 
 	nextValue int
 	nextBlock int
+	consts    map[uint64]*Value
 }
 
 // Block is a basic block: parameters, a straight-line body and a
@@ -111,10 +112,25 @@ func (b *Block) NewValue(op Op, pc int, args ...*Value) *Value {
 	return v
 }
 
-// NewConst returns a new constant in the block.
-func (b *Block) NewConst(c uint64, pc int) *Value {
-	v := b.NewValue(OpConst, pc)
+// NewConst returns the function's constant c. Constants have no
+// position (they are never computed in a register), so they all live in
+// the entry block, once per value, where no transformation can remove
+// them from under their uses.
+func (b *Block) NewConst(c uint64, pc int) *Value { return b.Func.Const(c) }
+
+// Const returns the constant c of the function.
+func (f *Func) Const(c uint64) *Value {
+	if v, ok := f.consts[c]; ok {
+		return v
+	}
+	if f.consts == nil {
+		f.consts = map[uint64]*Value{}
+	}
+	entry := f.Blocks[0]
+	v := f.newValue(entry, OpConst, f.Start)
 	v.Aux = int64(c)
+	entry.Values = append(entry.Values, v)
+	f.consts[c] = v
 	return v
 }
 

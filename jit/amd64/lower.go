@@ -430,31 +430,40 @@ var condCodes = [...]Cond{
 	ir.CondSLt: CondL, ir.CondSLe: CondLE, ir.CondSet: CondNE, ir.CondClear: CondE,
 }
 
-func (fl *funcLowering) branch(b *ir.Block, next *ir.Block) {
+// compare sets the flags for condition c on x and y and returns the
+// condition code to test. RAX and RDX may be used for constants.
+func (fl *funcLowering) compare(c ir.Cond, is32 bool, x, y *ir.Value) Cond {
 	size := uint8(8)
-	if b.Is32 {
+	if is32 {
 		size = 4
 	}
-	x, y := b.Controls[0], b.Controls[1]
 	xop := fl.operand(x)
 	if xop.Kind == KindImm {
 		fl.movConst(RAX, x.Const())
 		xop = R(RAX)
 	}
-	yop := fl.source(y, size, RCX)
+	yop := fl.source(y, size, RDX)
 	if xop.Kind == KindMem && yop.Kind == KindMem {
 		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: xop})
 		xop = R(RAX)
 	}
 	op := CMP
-	if b.Cond == ir.CondSet || b.Cond == ir.CondClear {
+	switch {
+	case c == ir.CondSet || c == ir.CondClear:
 		op = TEST
 		if yop.Kind == KindMem { // test r/m, r: put the register second
 			xop, yop = yop, xop
 		}
+	case yop.Kind == KindImm && yop.Imm == 0 && xop.Kind == KindReg:
+		// cmp r, 0 and test r, r set the flags alike for every condition.
+		op, yop = TEST, xop
 	}
 	fl.emit(Inst{Op: op, Size: size, Dst: xop, Src: yop})
-	cc := condCodes[b.Cond]
+	return condCodes[c]
+}
+
+func (fl *funcLowering) branch(b *ir.Block, next *ir.Block) {
+	cc := fl.compare(b.Cond, b.Is32, b.Controls[0], b.Controls[1])
 	taken, fall := b.Succs[0].To, b.Succs[1].To
 	switch {
 	case fall == next:
