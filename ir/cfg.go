@@ -27,15 +27,23 @@ func SimplifyCFG(f *Func) bool {
 	if removeUnreachable(f) {
 		changed = true
 	}
+	// Merging replaces the merged block's parameters by its incoming
+	// arguments; the replacements are collected and applied once, since
+	// the merge and bypass decisions look only at the graph.
+	repl := Replacer{}
 	for merged := true; merged; {
 		merged = false
-		for _, b := range f.Blocks {
-			if mergeSuccessor(b) || bypassEmpty(f, b) {
+		for i := 0; i < len(f.Blocks); i++ {
+			b := f.Blocks[i]
+			for mergeSuccessor(b, repl) {
 				merged, changed = true, true
-				break
+			}
+			if bypassEmpty(f, b) {
+				merged, changed = true, true
 			}
 		}
 	}
+	repl.Apply(f)
 	if changed {
 		removeUnreachable(f)
 	}
@@ -107,7 +115,7 @@ func removeUnreachable(f *Func) bool {
 
 // mergeSuccessor appends b's only successor to b when b is that block's
 // only predecessor.
-func mergeSuccessor(b *Block) bool {
+func mergeSuccessor(b *Block, repl Replacer) bool {
 	if b.Kind != BlockJump {
 		return false
 	}
@@ -115,7 +123,6 @@ func mergeSuccessor(b *Block) bool {
 	if c == b || len(c.Preds) != 1 || c == b.Func.Blocks[0] {
 		return false
 	}
-	repl := Replacer{}
 	for i, p := range c.Params {
 		repl[p] = b.Succs[0].Args[i]
 	}
@@ -132,15 +139,10 @@ func mergeSuccessor(b *Block) bool {
 			}
 		}
 	}
+	// c is now unreachable; removeUnreachable drops it.
 	c.Params, c.Values, c.Succs, c.Preds = nil, nil, nil, nil
-	f := b.Func
-	for i, x := range f.Blocks {
-		if x == c {
-			f.Blocks = append(f.Blocks[:i], f.Blocks[i+1:]...)
-			break
-		}
-	}
-	repl.Apply(f)
+	c.Kind = BlockReturn
+	c.Controls = nil
 	return true
 }
 

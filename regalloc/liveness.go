@@ -48,57 +48,16 @@ func computeLiveness(f *ir.Func, order []*ir.Block) *liveness {
 		pos += 2
 	}
 
-	// Path exploration, one value at a time: from each use walk up the
-	// predecessors until the defining block, extending the interval to
-	// the end of every block the value is live out of.
-	visited := make([]int, f.NumBlocks()) // generation stamps
-	gen := 0
-	var walk func(iv *interval, def *ir.Block, x *ir.Block)
-	walk = func(iv *interval, def *ir.Block, x *ir.Block) {
-		stack := []*ir.Block{x}
-		for len(stack) > 0 {
-			b := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, p := range b.Preds {
-				if e := lv.blockEnd[p.ID]; e > iv.end {
-					iv.end = e
-				}
-				if p != def && visited[p.ID] != gen {
-					visited[p.ID] = gen
-					stack = append(stack, p)
-				}
-			}
-		}
+	// Uses, grouped by value: the block they are in and their position.
+	type useSite struct {
+		b   *ir.Block
+		pos int
 	}
-	use := func(v *ir.Value, at *ir.Block, p int, liveInAt bool) {
-		if v.Op == ir.OpConst {
-			return
+	uses := make([][]useSite, f.NumValues())
+	addUse := func(v *ir.Value, b *ir.Block, pos int) {
+		if v.Op != ir.OpConst {
+			uses[v.ID] = append(uses[v.ID], useSite{b, pos})
 		}
-		iv := lv.intervals[v.ID]
-		if iv == nil {
-			start := lv.valuePos[v.ID]
-			iv = &interval{v: v, start: start, end: start}
-			lv.intervals[v.ID] = iv
-		}
-		if p > iv.end {
-			iv.end = p
-		}
-		if at == v.Block {
-			return
-		}
-		gen++
-		visited[at.ID] = gen
-		if liveInAt {
-			walk(iv, v.Block, at)
-			return
-		}
-		// An edge argument: live out of at, so live into it too unless
-		// at defines it.
-		walk(iv, v.Block, at)
-	}
-	inOrder := make([]bool, f.NumBlocks())
-	for _, b := range order {
-		inOrder[b.ID] = true
 	}
 	for _, b := range order {
 		for _, v := range b.Values {
@@ -106,26 +65,65 @@ func computeLiveness(f *ir.Func, order []*ir.Block) *liveness {
 				continue
 			}
 			for _, a := range v.Args {
-				use(a, b, lv.valuePos[v.ID], true)
-			}
-			if lv.intervals[v.ID] == nil && v.Op != ir.OpStore {
-				// Defined but never used: it still needs a place to be
-				// written (calls, atomics at -O0), for an instant.
-				lv.intervals[v.ID] = &interval{v: v, start: lv.valuePos[v.ID], end: lv.valuePos[v.ID] + 1}
+				addUse(a, b, lv.valuePos[v.ID])
 			}
 		}
 		end := lv.blockEnd[b.ID]
 		for _, c := range b.Controls {
-			use(c, b, end, true)
+			addUse(c, b, end)
 		}
+		// Edge arguments are used at the end of the predecessor, which
+		// is where the moves binding the target's parameters go.
 		for _, e := range b.Succs {
 			for _, a := range e.Args {
-				use(a, b, end, false)
+				addUse(a, b, end)
 			}
 		}
+	}
+
+	// Path exploration, one value at a time: from each use outside the
+	// defining block walk up the predecessors until the defining block,
+	// stretching the interval to the end of every block the value is live
+	// out of. A block is visited at most once per value, so the cost is
+	// the size of the value's live range.
+	visited := make([]int32, f.NumBlocks()) // value ID + 1 that last visited
+	var stack []*ir.Block
+	define := func(v *ir.Value) {
+		start := lv.valuePos[v.ID]
+		iv := &interval{v: v, start: start, end: start + 1}
+		lv.intervals[v.ID] = iv
+		stamp := int32(v.ID + 1)
+		for _, u := range uses[v.ID] {
+			if u.pos > iv.end {
+				iv.end = u.pos
+			}
+			if u.b == v.Block || visited[u.b.ID] == stamp {
+				continue
+			}
+			visited[u.b.ID] = stamp
+			stack = append(stack[:0], u.b)
+			for len(stack) > 0 {
+				b := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				for _, p := range b.Preds {
+					if e := lv.blockEnd[p.ID]; e > iv.end {
+						iv.end = e
+					}
+					if p != v.Block && visited[p.ID] != stamp {
+						visited[p.ID] = stamp
+						stack = append(stack, p)
+					}
+				}
+			}
+		}
+	}
+	for _, b := range order {
 		for _, p := range b.Params {
-			if lv.intervals[p.ID] == nil {
-				lv.intervals[p.ID] = &interval{v: p, start: lv.valuePos[p.ID], end: lv.valuePos[p.ID] + 1}
+			define(p)
+		}
+		for _, v := range b.Values {
+			if v.Op != ir.OpConst && v.Op != ir.OpStore {
+				define(v)
 			}
 		}
 	}

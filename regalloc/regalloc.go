@@ -105,15 +105,33 @@ func Allocate(f *ir.Func, t Target) *Result {
 		res.Loc[iv.v.ID] = iv.loc
 	}
 
-	// Values in registers across calls need a save slot.
+	// Values in registers across calls need a save slot. Calls come in
+	// position order and intervals in start order, so one sweep finds,
+	// per call, the intervals open across it.
+	var open []*interval
+	next := 0
 	for _, c := range lv.calls {
-		for _, iv := range intervals {
-			if iv.loc.InReg() && iv.start < c.pos && iv.end > c.pos {
-				res.Saves[c.v] = append(res.Saves[c.v], iv.v)
+		for next < len(intervals) && intervals[next].start < c.pos {
+			if intervals[next].loc.InReg() {
+				open = append(open, intervals[next])
+			}
+			next++
+		}
+		kept := open[:0]
+		for _, iv := range open {
+			if iv.end > c.pos {
+				kept = append(kept, iv)
+			}
+		}
+		open = kept
+		for _, iv := range open {
+			res.Saves[c.v] = append(res.Saves[c.v], iv.v)
+			if iv.loc.Slot < 0 {
+				iv.loc.Slot = a.slot(iv.start, iv.end)
+				res.Loc[iv.v.ID] = iv.loc
 			}
 		}
 	}
-	a.assignSaveSlots(intervals, lv.calls)
 	res.NumSlots = a.nslots
 	used := map[Reg]bool{}
 	for _, iv := range intervals {
@@ -205,23 +223,6 @@ func (a *allocator) slot(start, end int) int {
 	a.nslots++
 	a.freeSlots = append(a.freeSlots, slotUse{s, end})
 	return s
-}
-
-// assignSaveSlots gives every register value that lives across a call a
-// slot to be saved in around it.
-func (a *allocator) assignSaveSlots(intervals []*interval, calls []callSite) {
-	for _, iv := range intervals {
-		if !iv.loc.InReg() {
-			continue
-		}
-		for _, c := range calls {
-			if iv.start < c.pos && iv.end > c.pos {
-				iv.loc.Slot = a.slot(iv.start, iv.end)
-				a.res.Loc[iv.v.ID] = iv.loc
-				break
-			}
-		}
-	}
 }
 
 type irValue = ir.Value
