@@ -638,7 +638,7 @@ func (b *builder) translateInstruction(blk *Block, bb *bblock, pc int, ins isa.I
 		ld.Aux, ld.Size = int64(ins.Imm), uint8(ins.Size().Bytes())
 		set(cur, isa.R0, ld)
 	case isa.KindCall:
-		call := blk.NewValue(OpCall, pc, append([]*Value(nil), cur[1:6]...)...)
+		call := blk.NewValue(OpCall, pc, cur[1:6]...)
 		call.Aux = int64(ins.Imm)
 		b.afterCall(blk, pc, cur, call)
 	case isa.KindCallLocal:

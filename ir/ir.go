@@ -28,6 +28,7 @@ type Func struct {
 	nextValue int
 	nextBlock int
 	consts    map[uint64]*Value
+	slab      []Value // values are carved from slabs: one allocation per many
 }
 
 // Block is a basic block: parameters, a straight-line body and a
@@ -79,6 +80,8 @@ type Value struct {
 	Size    uint8 // access width in bytes
 	Signed  bool  // sign-extending load
 	Checked bool  // the address must be checked against the memory regions
+
+	argStorage [3]*Value // Args of up to three operands, without an allocation
 }
 
 // Program is every function of one eBPF program.
@@ -88,7 +91,18 @@ type Program struct {
 
 func (f *Func) newValue(b *Block, op Op, pc int, args ...*Value) *Value {
 	f.nextValue++
-	return &Value{ID: f.nextValue, Op: op, Args: args, Block: b, PC: pc, Var: -1}
+	if len(f.slab) == 0 {
+		f.slab = make([]Value, 256)
+	}
+	v := &f.slab[0]
+	f.slab = f.slab[1:]
+	*v = Value{ID: f.nextValue, Op: op, Block: b, PC: pc, Var: -1}
+	if len(args) <= len(v.argStorage) {
+		v.Args = append(v.argStorage[:0], args...)
+	} else {
+		v.Args = append([]*Value(nil), args...)
+	}
+	return v
 }
 
 // NewBlock adds an empty block to the function.

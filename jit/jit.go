@@ -28,6 +28,8 @@ type Options struct {
 	// Helpers the program may call; nil means vm.BaseHelpers(). Calls
 	// to other ids are rejected at compile time.
 	Helpers *vm.Helpers
+	// Listing asks for Result.Listing (for disassembly).
+	Listing bool
 }
 
 // Line is one native instruction of a listing.
@@ -97,6 +99,9 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 			return nil, err
 		}
 		res.Code = code
+		if !opts.Listing {
+			break
+		}
 		for _, l := range listing {
 			res.Listing = append(res.Listing, Line{Offset: l.Offset, Bytes: code.Text[l.Offset : l.Offset+l.Size], Text: l.Inst.String(), PC: l.PC})
 		}

@@ -49,37 +49,19 @@ func computeLiveness(f *ir.Func, order []*ir.Block) *liveness {
 	}
 
 	// Uses, grouped by value: the block they are in and their position.
-	type useSite struct {
-		b   *ir.Block
-		pos int
+	// Two passes over the uses: count them, then fill one shared array.
+	count := make([]int32, f.NumValues()+1)
+	forEachUse(order, lv, func(v *ir.Value, _ *ir.Block, _ int) { count[v.ID+1]++ })
+	for i := 1; i < len(count); i++ {
+		count[i] += count[i-1]
 	}
-	uses := make([][]useSite, f.NumValues())
-	addUse := func(v *ir.Value, b *ir.Block, pos int) {
-		if v.Op != ir.OpConst {
-			uses[v.ID] = append(uses[v.ID], useSite{b, pos})
-		}
-	}
-	for _, b := range order {
-		for _, v := range b.Values {
-			if v.Op == ir.OpConst {
-				continue
-			}
-			for _, a := range v.Args {
-				addUse(a, b, lv.valuePos[v.ID])
-			}
-		}
-		end := lv.blockEnd[b.ID]
-		for _, c := range b.Controls {
-			addUse(c, b, end)
-		}
-		// Edge arguments are used at the end of the predecessor, which
-		// is where the moves binding the target's parameters go.
-		for _, e := range b.Succs {
-			for _, a := range e.Args {
-				addUse(a, b, end)
-			}
-		}
-	}
+	all := make([]useSite, count[len(count)-1])
+	fill := append([]int32(nil), count...)
+	forEachUse(order, lv, func(v *ir.Value, b *ir.Block, pos int) {
+		all[fill[v.ID]] = useSite{b, pos}
+		fill[v.ID]++
+	})
+	uses := func(v *ir.Value) []useSite { return all[count[v.ID]:count[v.ID+1]] }
 
 	// Path exploration, one value at a time: from each use outside the
 	// defining block walk up the predecessors until the defining block,
@@ -93,7 +75,7 @@ func computeLiveness(f *ir.Func, order []*ir.Block) *liveness {
 		iv := &interval{v: v, start: start, end: start + 1}
 		lv.intervals[v.ID] = iv
 		stamp := int32(v.ID + 1)
-		for _, u := range uses[v.ID] {
+		for _, u := range uses(v) {
 			if u.pos > iv.end {
 				iv.end = u.pos
 			}
@@ -128,4 +110,39 @@ func computeLiveness(f *ir.Func, order []*ir.Block) *liveness {
 		}
 	}
 	return lv
+}
+
+type useSite struct {
+	b   *ir.Block
+	pos int
+}
+
+// forEachUse calls fn for every use of a non-constant value: operands at
+// their value's position, controls and edge arguments at the end of their
+// block (where the moves binding the target's parameters go).
+func forEachUse(order []*ir.Block, lv *liveness, fn func(v *ir.Value, b *ir.Block, pos int)) {
+	use := func(v *ir.Value, b *ir.Block, pos int) {
+		if v.Op != ir.OpConst {
+			fn(v, b, pos)
+		}
+	}
+	for _, b := range order {
+		for _, v := range b.Values {
+			if v.Op == ir.OpConst {
+				continue
+			}
+			for _, a := range v.Args {
+				use(a, b, lv.valuePos[v.ID])
+			}
+		}
+		end := lv.blockEnd[b.ID]
+		for _, c := range b.Controls {
+			use(c, b, end)
+		}
+		for _, e := range b.Succs {
+			for _, a := range e.Args {
+				use(a, b, end)
+			}
+		}
+	}
 }

@@ -40,7 +40,7 @@ func cmdDisasm(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	res, err := jit.Compile(in.prog, jit.Options{Arch: *arch, OptLevel: opt.level()})
+	res, err := jit.Compile(in.prog, jit.Options{Arch: *arch, OptLevel: opt.level(), Listing: true})
 	if err != nil {
 		return usageError{err}
 	}

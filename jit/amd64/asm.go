@@ -75,8 +75,10 @@ func (a *Assembler) Assemble() ([]byte, []int, []Listing, error) {
 	for i := range labelAt {
 		labelAt[i] = -1
 	}
-	// Sizes of non-branches are fixed: encode them once.
-	encoded := make([][]byte, len(a.items))
+	// Sizes of non-branches are fixed: encode them once, into one
+	// buffer; encodedAt[i] is where item i's bytes start.
+	var encoded []byte
+	encodedAt := make([]int, len(a.items))
 	for i := range a.items {
 		it := &a.items[i]
 		if it.label >= 0 {
@@ -86,11 +88,12 @@ func (a *Assembler) Assemble() ([]byte, []int, []Listing, error) {
 			sizes[i] = BranchSize(&it.inst, false)
 			continue
 		}
-		b, err := Encode(nil, &it.inst)
-		if err != nil {
+		encodedAt[i] = len(encoded)
+		var err error
+		if encoded, err = Encode(encoded, &it.inst); err != nil {
 			return nil, nil, nil, fmt.Errorf("encoding %v: %w", it.inst, err)
 		}
-		encoded[i], sizes[i] = b, len(b)
+		sizes[i] = len(encoded) - encodedAt[i]
 	}
 	layout := func() {
 		off := 0
@@ -136,7 +139,7 @@ func (a *Assembler) Assemble() ([]byte, []int, []Listing, error) {
 		}
 	}
 	code := make([]byte, 0, offsets[len(a.items)])
-	var listing []Listing
+	listing := make([]Listing, 0, len(a.items))
 	for i := range a.items {
 		it := &a.items[i]
 		if it.label >= 0 {
@@ -150,7 +153,7 @@ func (a *Assembler) Assemble() ([]byte, []int, []Listing, error) {
 			rel := t - (offsets[i] + sizes[i])
 			code = EncodeBranch(code, &it.inst, int32(rel), short[i])
 		} else {
-			code = append(code, encoded[i]...)
+			code = append(code, encoded[encodedAt[i]:encodedAt[i]+sizes[i]]...)
 		}
 		listing = append(listing, Listing{Offset: offsets[i], Size: sizes[i], PC: it.pc, Inst: it.inst})
 	}

@@ -16,6 +16,11 @@ import (
 func Generate(p *ir.Program, allocs []*regalloc.Result) (*native.Code, []Listing, error) {
 	g := &generator{prog: p, allocs: allocs, regionCheck: map[[2]int]int{}}
 	a := &g.a
+	values := 0
+	for _, f := range p.Funcs {
+		values += f.NumValues()
+	}
+	a.items = make([]item, 0, 4*values+64)
 	g.funcLabels = make([]int, len(p.Funcs))
 	for i := range g.funcLabels {
 		g.funcLabels[i] = a.NewLabel()
