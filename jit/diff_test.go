@@ -1,0 +1,106 @@
+package jit_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/ebpfjit/ebpfjit/internal/progen"
+	"github.com/ebpfjit/ebpfjit/interp"
+	"github.com/ebpfjit/ebpfjit/isa"
+	"github.com/ebpfjit/ebpfjit/jit"
+	"github.com/ebpfjit/ebpfjit/loader/native"
+	"github.com/ebpfjit/ebpfjit/vm"
+)
+
+// outcome is what a run leaves behind that engines must agree on.
+type outcome struct {
+	r0    uint64
+	fault vm.Fault
+	pc    int
+	err   string
+	mem   []byte
+}
+
+func (o outcome) String() string {
+	return fmt.Sprintf("r0=%#x fault=%v pc=%d err=%q", o.r0, o.fault, o.pc, o.err)
+}
+
+func outcomeOf(r0 uint64, err error, mem []byte) outcome {
+	o := outcome{r0: r0, mem: mem}
+	var re *vm.RunError
+	switch {
+	case errors.As(err, &re):
+		o.r0, o.fault, o.pc = 0, re.Fault, re.PC
+	case err != nil:
+		o.err = err.Error()
+	}
+	return o
+}
+
+func (o outcome) equal(p outcome) bool {
+	return o.r0 == p.r0 && o.fault == p.fault && o.pc == p.pc && o.err == p.err && bytes.Equal(o.mem, p.mem)
+}
+
+// differential runs one generated program on the interpreter and on the
+// native code at -O0 and -O2, and reports any disagreement.
+func differential(t *testing.T, name string, p *progen.Program) {
+	t.Helper()
+	helpers := progen.DeterministicHelpers()
+	ip, err := interp.New(p.Insns, interp.Options{Helpers: helpers, MaxSteps: 2_000_000})
+	if err != nil {
+		t.Fatalf("%s: generated program rejected: %v\n%s", name, err, p.Text)
+	}
+	mem := append([]byte(nil), p.Mem...)
+	r0, err := ip.Run(mem)
+	want := outcomeOf(r0, err, mem)
+	if want.fault == vm.FaultBudget {
+		t.Fatalf("%s: generated program does not terminate\n%s", name, p.Text)
+	}
+	for _, level := range []int{0, 2} {
+		res, err := jit.Compile(p.Insns, jit.Options{OptLevel: level, Helpers: helpers})
+		if err != nil {
+			t.Fatalf("%s -O%d: compile: %v\n%s", name, level, err, p.Text)
+		}
+		np, err := native.Load(res.Code, helpers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mem := append([]byte(nil), p.Mem...)
+		r0, err := np.Run(mem)
+		got := outcomeOf(r0, err, mem)
+		np.Close()
+		if !got.equal(want) {
+			t.Fatalf("%s -O%d: jit %v, interpreter %v\nmemory differs: %v\nprogram:\n%s\nIR:\n%s",
+				name, level, got, want, !bytes.Equal(got.mem, want.mem), isa.Disassemble(p.Insns), res.IR)
+		}
+	}
+}
+
+// TestDifferential compares the native code with the interpreter on
+// generated programs: loops, local calls, atomics, division edge cases,
+// every width, jmp32, helper calls and deliberate faults.
+func TestDifferential(t *testing.T) {
+	hostSupported(t)
+	n := 1500
+	if testing.Short() {
+		n = 200
+	}
+	for seed := uint64(0); seed < uint64(n); seed++ {
+		p := progen.Generate(progen.NewRandSource(seed), progen.Config{})
+		differential(t, fmt.Sprintf("seed %d", seed), p)
+	}
+}
+
+// FuzzJIT drives the program generator with the fuzzer's bytes.
+func FuzzJIT(f *testing.F) {
+	hostSupported(f)
+	for _, seed := range []string{"", "\x01\x02\x03", "jit differential fuzzing seed corpus", "\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7\xf6\xf5"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := progen.Generate(&progen.ByteSource{Data: data}, progen.Config{})
+		differential(t, "fuzz", p)
+	})
+}
