@@ -10,9 +10,12 @@ import (
 	"runtime"
 	"time"
 
+	"golang.org/x/sys/cpu"
+
 	"github.com/ebpfjit/ebpfjit/ir"
 	"github.com/ebpfjit/ebpfjit/isa"
 	"github.com/ebpfjit/ebpfjit/jit/amd64"
+	"github.com/ebpfjit/ebpfjit/jit/arm64"
 	"github.com/ebpfjit/ebpfjit/loader/native"
 	"github.com/ebpfjit/ebpfjit/regalloc"
 	"github.com/ebpfjit/ebpfjit/validate"
@@ -30,6 +33,21 @@ type Options struct {
 	Helpers *vm.Helpers
 	// Listing asks for Result.Listing (for disassembly).
 	Listing bool
+	// Features are the CPU features the code may use; nil means those
+	// of this machine when compiling for it, and the baseline of the
+	// architecture otherwise.
+	Features *Features
+}
+
+// Features are optional instruction-set extensions.
+type Features struct {
+	// ARM64LSE allows the ARMv8.1 atomic instructions.
+	ARM64LSE bool
+}
+
+// HostFeatures returns the features of the machine running this code.
+func HostFeatures() Features {
+	return Features{ARM64LSE: runtime.GOARCH == "arm64" && cpu.ARM64.HasATOMICS}
 }
 
 // Line is one native instruction of a listing.
@@ -52,7 +70,7 @@ type Result struct {
 }
 
 // Arches lists the targets this compiler has backends for.
-func Arches() []string { return []string{"amd64"} }
+func Arches() []string { return []string{"amd64", "arm64"} }
 
 // Compile validates and compiles prog.
 func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
@@ -79,10 +97,19 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 	}
 	ir.Optimize(p, level)
 
+	feat := Features{}
+	switch {
+	case opts.Features != nil:
+		feat = *opts.Features
+	case arch == runtime.GOARCH:
+		feat = HostFeatures()
+	}
 	var target regalloc.Target
 	switch arch {
 	case "amd64":
 		target = amd64.Target{}
+	case "arm64":
+		target = arm64.Target{}
 	default:
 		return nil, fmt.Errorf("no backend for %s (have %v)", arch, Arches())
 	}
@@ -95,6 +122,18 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 	switch arch {
 	case "amd64":
 		code, listing, err := amd64.Generate(p, allocs)
+		if err != nil {
+			return nil, err
+		}
+		res.Code = code
+		if !opts.Listing {
+			break
+		}
+		for _, l := range listing {
+			res.Listing = append(res.Listing, Line{Offset: l.Offset, Bytes: code.Text[l.Offset : l.Offset+l.Size], Text: l.Inst.String(), PC: l.PC})
+		}
+	case "arm64":
+		code, listing, err := arm64.Generate(p, allocs, arm64.Features{LSE: feat.ARM64LSE})
 		if err != nil {
 			return nil, err
 		}
