@@ -1,0 +1,217 @@
+// Package maps implements the eBPF maps of a loaded object for programs
+// run by the engines of this module, and for the Go code around them.
+//
+// Programs see real addresses and the engines check every access against
+// a few memory regions, so map storage cannot be a scattering of Go
+// objects: every value of every map of an object lives in one arena, a
+// single 8-byte aligned Go allocation (Go heap memory never moves), which
+// the engines see as one writable region. Read-only data (.rodata) and the
+// constant key table of arrays live in a second, read-only arena. An
+// address a lookup returns is an address inside an arena and stays valid
+// as long as the Set is reachable.
+//
+// Every map offers two faces. The program-facing one (LookupAddr, Update,
+// Delete, Push, Pop, Peek, Reserve, Submit, Discard, Output, Query,
+// ForEach, Program) takes the raw arguments a helper has and returns bare
+// Errno values, without allocating, so a helper can return -errno. The
+// Go-facing one (Lookup, LookupPerCPU, Put, PutPerCPU, Keys, Len,
+// NewReader) copies, checks sizes and returns descriptive errors. Both are
+// safe for concurrent use. Programs that write values through pointers do
+// so without synchronisation, as in the kernel.
+package maps
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+
+	"github.com/ebpfjit/ebpfjit/vm"
+)
+
+// Options configure a Set.
+type Options struct {
+	// NumCPU is the number of logical CPUs per-CPU maps keep a copy for.
+	// Zero means 1.
+	NumCPU int
+	// MaxMemory bounds the bytes all maps of the set may use (both arenas
+	// plus an estimate of the Go-side bookkeeping). Zero means 1 GiB.
+	MaxMemory int
+}
+
+// Set is the maps of one loaded object and the arenas that hold them.
+type Set struct {
+	maps   []*Map
+	byName map[string]*Map
+	numCPU int
+	rw, ro []byte // the arenas as bytes (nil when empty)
+	rings  []*Map
+}
+
+// NewSet validates specs, lays the maps out in the arenas, allocates them
+// and writes the initial contents. It fails without allocating the arenas
+// when a spec is invalid or the maps would exceed opts.MaxMemory.
+func NewSet(specs []*Spec, opts Options) (*Set, error) {
+	numCPU := opts.NumCPU
+	if numCPU == 0 {
+		numCPU = 1
+	}
+	if numCPU < 0 || numCPU > maxNumCPU {
+		return nil, fmt.Errorf("maps: NumCPU %d is outside [1, %d]", opts.NumCPU, maxNumCPU)
+	}
+	maxMem := uint64(defaultMaxMem)
+	if opts.MaxMemory < 0 {
+		return nil, fmt.Errorf("maps: negative MaxMemory %d", opts.MaxMemory)
+	}
+	if opts.MaxMemory > 0 {
+		maxMem = uint64(opts.MaxMemory)
+	}
+
+	// Validate and lay out. Offsets are multiples of 64 so that maps do
+	// not share cache lines.
+	layouts := make([]layout, len(specs))
+	rwOff := make([]uint64, len(specs))
+	roOff := make([]uint64, len(specs))
+	names := make(map[string]int)
+	var rwSize, roSize, overhead uint64
+	var maxArray uint64
+	for i, s := range specs {
+		if s == nil {
+			return nil, &SpecError{Index: i, Errno: EINVAL, Msg: "nil spec"}
+		}
+		if errno, msg := s.check(); errno != 0 {
+			return nil, &SpecError{Index: i, Name: s.Name, Errno: errno, Msg: msg}
+		}
+		if s.Name != "" {
+			if j, dup := names[s.Name]; dup {
+				return nil, &SpecError{Index: i, Name: s.Name, Errno: EINVAL, Msg: fmt.Sprintf("name already used by map #%d", j)}
+			}
+			names[s.Name] = i
+		}
+		l := s.footprint(numCPU)
+		layouts[i] = l
+		if l.readOnly {
+			roOff[i] = roSize
+			roSize = addSat(roSize, l.arena)
+		} else {
+			rwOff[i] = rwSize
+			rwSize = addSat(rwSize, l.arena)
+		}
+		overhead = addSat(overhead, l.overhead)
+		if s.Type.isArray() {
+			maxArray = max(maxArray, uint64(s.MaxEntries))
+		}
+	}
+	// Arrays share one table of their keys (0, 1, 2, ... as u32) in the
+	// read-only arena, so that for_each_map_elem can hand programs a key
+	// pointer they may read but not corrupt.
+	keyTable := roundUp64(mulSat(maxArray, 4))
+	for i := range specs {
+		if layouts[i].readOnly {
+			roOff[i] = addSat(roOff[i], keyTable)
+		}
+	}
+	roSize = addSat(roSize, keyTable)
+	total := addSat(addSat(rwSize, roSize), overhead)
+	if total > maxMem {
+		return nil, fmt.Errorf("maps: the maps need %s, more than the limit of %s: %w", sizeString(total), sizeString(maxMem), ENOMEM)
+	}
+
+	set := &Set{byName: make(map[string]*Map, len(specs)), numCPU: numCPU}
+	rwWords, rwBytes := newArena(rwSize)
+	roWords, roBytes := newArena(roSize)
+	set.rw, set.ro = rwBytes, roBytes
+	for i := uint64(0); i < maxArray; i++ {
+		binary.NativeEndian.PutUint32(roBytes[i*4:], uint32(i))
+	}
+	for i, s := range specs {
+		l := layouts[i]
+		words, bytes, off := rwWords, rwBytes, rwOff[i]
+		if l.readOnly {
+			words, bytes, off = roWords, roBytes, roOff[i]
+		}
+		m := newMap(s, l, numCPU, words[off/8:(off+l.arena)/8:(off+l.arena)/8], bytes[off:off+l.arena:off+l.arena])
+		if s.Type.isArray() {
+			m.keyTable = roBytes[: uint64(s.MaxEntries)*4 : uint64(s.MaxEntries)*4]
+		}
+		set.maps = append(set.maps, m)
+		if s.Name != "" {
+			set.byName[s.Name] = m
+		}
+		if s.Type == RingBuf {
+			set.rings = append(set.rings, m)
+		}
+	}
+	for i, s := range specs {
+		if err := set.maps[i].applyContents(s.Contents); err != nil {
+			return nil, &SpecError{Index: i, Name: s.Name, Errno: errnoIn(err), Msg: err.Error()}
+		}
+	}
+	return set, nil
+}
+
+// newArena allocates n bytes (a multiple of 64) as uint64 words, which
+// gives the 8-byte alignment values and atomic instructions need, and
+// returns both views of the same memory.
+func newArena(n uint64) ([]uint64, []byte) {
+	if n == 0 {
+		return nil, nil
+	}
+	w := make([]uint64, n/8)
+	return w, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(w))), n)
+}
+
+// Regions returns the arenas as memory regions for the engines: "maps"
+// (writable) and "rodata" (read-only). Empty arenas are left out.
+func (s *Set) Regions() []vm.Region {
+	var rs []vm.Region
+	if len(s.rw) > 0 {
+		rs = append(rs, vm.RegionOf("maps", s.rw, false))
+	}
+	if len(s.ro) > 0 {
+		rs = append(rs, vm.RegionOf("rodata", s.ro, true))
+	}
+	return rs
+}
+
+// Len is the number of maps.
+func (s *Set) Len() int { return len(s.maps) }
+
+// Map returns the i-th map, in the order of the specs, or nil.
+func (s *Set) Map(i int) *Map {
+	if i < 0 || i >= len(s.maps) {
+		return nil
+	}
+	return s.maps[i]
+}
+
+// ByName returns the map with the given name, or nil.
+func (s *Set) ByName(name string) *Map { return s.byName[name] }
+
+// NumCPU is the number of CPUs per-CPU maps keep copies for.
+func (s *Set) NumCPU() int { return s.numCPU }
+
+// RingBufAt returns the ring buffer whose storage holds addr, or nil.
+// bpf_ringbuf_submit and bpf_ringbuf_discard get only the record pointer,
+// so their helpers find the map with this, as the kernel does through the
+// record header.
+func (s *Set) RingBufAt(addr uint64) *Map {
+	for _, m := range s.rings {
+		if addr-m.base < uint64(len(m.mem)) {
+			return m
+		}
+	}
+	return nil
+}
+
+// sizeString prints a byte count for error messages.
+func sizeString(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
