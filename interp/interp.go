@@ -27,19 +27,13 @@ import (
 type Options struct {
 	// Helpers the program may call. Nil means vm.BaseHelpers().
 	Helpers *vm.Helpers
-	// Maps resolves map_idx and map_idx_value lddw: the value a program
-	// loads for map idx (value false) or for byte off of its value (value
-	// true). Nil when the program uses no maps.
-	Maps MapResolver
+	// MapValueSizes lists the value size of each map the program may
+	// reference (by index) with map_idx and map_idx_value lddw; the
+	// addresses come from the run's vm.Binding.
+	MapValueSizes []uint32
 	// MaxSteps, when non-zero, stops a run after that many instructions
 	// with vm.FaultBudget (used by fuzzers to survive endless loops).
 	MaxSteps uint64
-}
-
-// MapResolver gives the 64-bit value an lddw map reference loads.
-type MapResolver interface {
-	MapValueSizes() []uint32
-	MapAddress(idx int, value bool, off uint32) uint64
 }
 
 // Program is a validated program ready to run. It is immutable and safe
@@ -51,6 +45,10 @@ type Program struct {
 	maxSteps uint64
 	pool     sync.Pool
 }
+
+// opMapRef is the interpreter's own opcode for an lddw map reference
+// (0x00 is otherwise only the never-executed second half of an lddw).
+const opMapRef = 0x00
 
 // slot is a pre-decoded instruction: k holds the immediate sign-extended
 // to 64 bits (or the whole constant of an lddw), so the loop never
@@ -69,10 +67,7 @@ func New(prog []isa.Instruction, opts Options) (*Program, error) {
 	if helpers == nil {
 		helpers = vm.BaseHelpers()
 	}
-	vopts := &validate.Options{Helpers: helpers}
-	if opts.Maps != nil {
-		vopts.MapValueSizes = opts.Maps.MapValueSizes()
-	}
+	vopts := &validate.Options{Helpers: helpers, MapValueSizes: opts.MapValueSizes}
 	info, err := validate.Program(prog, vopts)
 	if err != nil {
 		return nil, err
@@ -86,10 +81,16 @@ func New(prog []isa.Instruction, opts Options) (*Program, error) {
 				s.k = isa.Imm64(prog, pc)
 			case isa.PseudoFunc:
 				s.k = vm.FuncRefBase + uint64(pc+1+int(ins.Imm))
-			case isa.PseudoMapIdx:
-				s.k = opts.Maps.MapAddress(int(ins.Imm), false, 0)
-			case isa.PseudoMapIdxValue:
-				s.k = opts.Maps.MapAddress(int(ins.Imm), true, uint32(prog[pc+1].Imm))
+			case isa.PseudoMapIdx, isa.PseudoMapIdxValue:
+				// Read from the binding's map table at run time:
+				// k = table index << 32 | offset.
+				idx := uint64(2 * uint32(ins.Imm))
+				var off uint64
+				if ins.Src == isa.PseudoMapIdxValue {
+					idx++
+					off = uint64(uint32(prog[pc+1].Imm))
+				}
+				s.op, s.k = opMapRef, idx<<32|off
 			}
 		}
 		p.code[pc] = s
@@ -104,26 +105,31 @@ func (p *Program) Info() *validate.Info { return p.info }
 // Run executes the program with mem as its input memory, which it may
 // modify in place. It returns r0.
 func (p *Program) Run(mem []byte) (uint64, error) {
-	return p.RunWith(mem, nil, nil)
+	return p.RunWith(mem, nil)
 }
 
-// RunWith is Run with extra memory regions (map storage, global data)
-// the program may access and embedder data for helpers.
-func (p *Program) RunWith(mem []byte, extra []vm.Region, data any) (uint64, error) {
+// RunWith is Run bound to maps, global data and helper data (b may be
+// nil).
+func (p *Program) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 	m := p.pool.Get().(*machine)
 	m.mem.Reset()
 	m.mem.Add(vm.RegionOf("input", mem, false))
 	m.mem.Add(vm.RegionOf("stack", m.stack[:], false))
-	for _, r := range extra {
-		m.mem.Add(r)
+	m.env = vm.Env{Memory: &m.mem, Call: m.callFunc}
+	m.prog, m.mapTable = p, nil
+	if b != nil {
+		for _, r := range b.Regions {
+			m.mem.Add(r)
+		}
+		m.env.Data, m.env.CPU, m.mapTable = b.Data, b.CPU, b.MapTable
 	}
-	m.env = vm.Env{Memory: &m.mem, Data: data}
 	var r1 uint64
 	if len(mem) > 0 {
 		r1 = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(mem))))
 	}
 	r0, err := m.run(p, r1, uint64(len(mem)))
 	m.env = vm.Env{}
+	m.prog, m.mapTable = nil, nil
 	m.mem.Reset()
 	p.pool.Put(m)
 	return r0, err
@@ -131,11 +137,16 @@ func (p *Program) RunWith(mem []byte, extra []vm.Region, data any) (uint64, erro
 
 // machine is the per-run state, reused through a pool.
 type machine struct {
-	reg    [16]uint64 // 16 so that 4-bit register fields index it without bounds checks
-	stack  [vm.StackSize]byte
-	frames [vm.MaxCallDepth]frame
-	mem    vm.Memory
-	env    vm.Env
+	reg      [16]uint64 // 16 so that 4-bit register fields index it without bounds checks
+	stack    [vm.StackSize]byte
+	frames   [vm.MaxCallDepth]frame
+	depth    int // frames in use below the entry's
+	steps    uint64
+	mem      vm.Memory
+	env      vm.Env
+	prog     *Program
+	mapTable []uint64
+	r1, r2   uint64 // the input, for legacy packet loads
 }
 
 // frame is what a local call saves: where to return and the caller's
@@ -163,21 +174,47 @@ func (m *machine) access(pc int, addr uint64, size uint64, write bool) (unsafe.P
 }
 
 func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
-	code := p.code
 	reg := &m.reg
 	*reg = [16]uint64{}
 	stackTop := uint64(uintptr(unsafe.Pointer(&m.stack[0]))) + vm.StackSize
 	clear(m.stack[vm.StackSize-vm.StackFrameSize:])
 	reg[1], reg[2], reg[10] = r1, r2, stackTop
-	depth := 0
-	var steps uint64
-	pc := 0
+	m.r1, m.r2 = r1, r2
+	m.depth, m.steps = 0, 0
+	return m.exec(p, 0, 0)
+}
+
+// callFunc is vm.Env.Call: it runs function fn (a func reference) in a
+// new frame, as a local call would, and returns when it exits. The
+// helper that called it sees the registers as they were.
+func (m *machine) callFunc(fn, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+	p := m.prog
+	slot, ok := p.funcRef(fn)
+	if !ok {
+		return 0, fmt.Errorf("0x%x is not a function of the program", fn)
+	}
+	saved := m.reg
+	if err := m.pushFrame(-1); err != nil {
+		return 0, err
+	}
+	reg := &m.reg
+	reg[1], reg[2], reg[3], reg[4], reg[5] = r1, r2, r3, r4, r5
+	r0, err := m.exec(p, slot, m.depth)
+	m.reg = saved
+	return r0, err
+}
+
+// exec runs from pc until the function at depth stop returns (for stop
+// 0, the program).
+func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
+	code := p.code
+	reg := &m.reg
 	for {
 		if p.maxSteps != 0 {
-			if steps == p.maxSteps {
-				return 0, m.fault(pc, vm.FaultBudget, "after %d instructions", steps)
+			if m.steps == p.maxSteps {
+				return 0, m.fault(pc, vm.FaultBudget, "after %d instructions", m.steps)
 			}
-			steps++
+			m.steps++
 		}
 		s := &code[pc]
 		dst, src := &reg[s.dst&15], reg[s.src&15]
@@ -298,6 +335,12 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		case 0x18:
 			*dst = k
 			pc++
+		case opMapRef:
+			if int(k>>32) >= len(m.mapTable) {
+				return 0, m.fault(pc, vm.FaultBadCallTarget, "map %d is not bound", k>>33)
+			}
+			*dst = m.mapTable[k>>32] + k&0xffffffff
+			pc++
 		case 0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91:
 			ptr, err := m.access(pc, src+uint64(int64(s.off)), sizeOf(s.op), false)
 			if err != nil {
@@ -321,7 +364,7 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 				return 0, err
 			}
 		case 0x20, 0x28, 0x30, 0x40, 0x48, 0x50:
-			v, ok := m.legacyLoad(s, r1, r2)
+			v, ok := m.legacyLoad(s, m.r1, m.r2)
 			if !ok {
 				// Like the kernel: an out-of-range packet load ends the
 				// program with r0 = 0.
@@ -428,7 +471,7 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		// Calls and exit.
 		case 0x85:
 			if s.src == isa.CallLocal {
-				if err := m.pushFrame(pc, &depth); err != nil {
+				if err := m.pushFrame(pc); err != nil {
 					return 0, err
 				}
 				pc += int(int32(k))
@@ -440,7 +483,7 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 		case 0x8d:
 			target := *dst
 			if fn, ok := p.funcRef(target); ok {
-				if err := m.pushFrame(pc, &depth); err != nil {
+				if err := m.pushFrame(pc); err != nil {
 					return 0, err
 				}
 				pc = fn - 1
@@ -453,11 +496,16 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 				return 0, err
 			}
 		case 0x95:
-			if depth == 0 {
+			if m.depth == stop {
+				if stop > 0 {
+					// The end of a function called from a helper.
+					m.depth--
+					reg[10] += vm.StackFrameSize
+				}
 				return reg[0], nil
 			}
-			depth--
-			f := &m.frames[depth]
+			m.depth--
+			f := &m.frames[m.depth]
 			reg[6], reg[7], reg[8], reg[9] = f.r6, f.r7, f.r8, f.r9
 			reg[10] += vm.StackFrameSize
 			clearScratch(reg)
@@ -482,13 +530,14 @@ func (p *Program) funcRef(v uint64) (int, bool) {
 
 // pushFrame enters a local call: saves r6-r9 and the return point and
 // gives the callee a fresh zeroed frame.
-func (m *machine) pushFrame(pc int, depth *int) error {
-	if *depth+1 >= vm.MaxCallDepth {
+func (m *machine) pushFrame(pc int) error {
+	if m.depth+1 >= vm.MaxCallDepth {
 		return m.fault(pc, vm.FaultCallDepth, "more than %d nested frames", vm.MaxCallDepth)
 	}
 	reg := &m.reg
-	m.frames[*depth] = frame{ret: pc, r6: reg[6], r7: reg[7], r8: reg[8], r9: reg[9]}
-	*depth++
+	m.frames[m.depth] = frame{ret: pc, r6: reg[6], r7: reg[7], r8: reg[8], r9: reg[9]}
+	m.depth++
+	depth := &m.depth
 	// The callee sees only its arguments r1-r5 and its frame.
 	reg[0], reg[6], reg[7], reg[8], reg[9] = 0, 0, 0, 0, 0
 	reg[10] -= vm.StackFrameSize
@@ -512,7 +561,8 @@ func (m *machine) callHelper(p *Program, pc int, id int32) error {
 	r0, err := h.Fn(&m.env, reg[1], reg[2], reg[3], reg[4], reg[5])
 	if err != nil {
 		var re *vm.RunError
-		if errors.As(err, &re) {
+		var tc *vm.TailCall
+		if errors.As(err, &re) || errors.As(err, &tc) {
 			return err
 		}
 		return &vm.RunError{PC: pc, Fault: vm.FaultHelper, Detail: h.Name, Err: err}

@@ -638,7 +638,12 @@ func (b *builder) translateInstruction(blk *Block, bb *bblock, pc int, ins isa.I
 		ld.Aux, ld.Size = int64(ins.Imm), uint8(ins.Size().Bytes())
 		set(cur, isa.R0, ld)
 	case isa.KindCall:
-		call := blk.NewValue(OpCall, pc, cur[1:6]...)
+		args := cur[1:6]
+		if vm.TakesCallback(ins.Imm) {
+			// The callback's frame goes below this function's.
+			args = append(append([]*Value(nil), args...), b.frame)
+		}
+		call := blk.NewValue(OpCall, pc, args...)
 		call.Aux = int64(ins.Imm)
 		b.afterCall(blk, pc, cur, call)
 	case isa.KindCallLocal:

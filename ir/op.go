@@ -63,7 +63,7 @@ const (
 	// register (IND only); Aux: imm; Size.
 	OpLegacyLoad
 
-	OpCall      // helper call. Args: r1-r5; Aux: helper id. Result: r0
+	OpCall      // helper call. Args: r1-r5 (and the frame for helpers with callbacks); Aux: helper id. Result: r0
 	OpCallLocal // Args: r1-r5, callee frame; Aux: function index. Result: r0
 	OpCallX     // Args: target, r1-r5, callee frame. Result: r0
 
@@ -142,7 +142,7 @@ var opTable = [numOps]opInfo{
 	OpAtomic:     {name: "atomic", args: -1, effects: true},
 	OpLegacyLoad: {name: "ldpkt", args: -1, effects: true},
 
-	OpCall:      {name: "call", args: 5, effects: true},
+	OpCall:      {name: "call", args: -1, effects: true},
 	OpCallLocal: {name: "calllocal", args: 6, effects: true},
 	OpCallX:     {name: "callx", args: 7, effects: true},
 

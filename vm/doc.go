@@ -35,3 +35,29 @@ const StackSize = StackFrameSize * MaxCallDepth
 // call) or a helper id. Every engine uses this encoding, so the value is
 // the same whichever engine runs the program.
 const FuncRefBase = 1 << 62
+
+// MapHandleBase tags the value an lddw map reference (map_idx) loads:
+// MapHandleBase plus the map's index. Helpers that take a map recognise
+// it; it is not an address, so a program that dereferences it faults.
+const MapHandleBase = 1 << 61
+
+// Binding is what a run is bound to besides its input: the memory of the
+// program's maps and global data, the table lddw map references read,
+// embedder data for helpers and the logical CPU the run is on.
+type Binding struct {
+	Regions []Region
+	// MapTable has two entries per map index: the map's handle and the
+	// address of its first value (for global-data sections; 0 for maps
+	// that have no fixed value).
+	MapTable []uint64
+	Data     any
+	CPU      int
+}
+
+// TailCall is returned by the tail-call helper: the run ends here and
+// the embedder continues with program Prog on the same input.
+type TailCall struct {
+	Prog int
+}
+
+func (t *TailCall) Error() string { return "tail call" }

@@ -25,6 +25,13 @@ type Env struct {
 	Memory *Memory
 	// Data is free for the embedder (the loader keeps its maps here).
 	Data any
+	// CPU is the logical CPU the run is bound to.
+	CPU int
+	// Call runs one of the program's functions, given as the value a func
+	// lddw loads, with r1-r5 in a fresh frame below the calling
+	// function's, and returns its r0. Helpers with callbacks (bpf_loop,
+	// bpf_for_each_map_elem) use it.
+	Call func(fn, r1, r2, r3, r4, r5 uint64) (uint64, error)
 }
 
 // Helpers is a set of helpers indexed by id. The zero value is empty and
@@ -101,6 +108,19 @@ const (
 	HelperKtimeGetCoarseNS   = 160
 	HelperMaxBuiltinHelperID = 211
 )
+
+// Helpers that call back into the program (through Env.Call).
+const (
+	HelperForEachMapElem = 164
+	HelperLoop           = 181
+)
+
+// TakesCallback reports whether helper id may call one of the program's
+// functions: native code then records the calling function's frame so
+// the callback's frame can go below it.
+func TakesCallback(id int32) bool {
+	return id == HelperForEachMapElem || id == HelperLoop
+}
 
 var start = time.Now()
 

@@ -34,6 +34,13 @@ func Generate(p *ir.Program, allocs []*regalloc.Result) (*native.Code, []Listing
 	a.Emit(-1, Inst{Op: CALL, Dst: L(g.funcLabels[0])})
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctxArg(0), Src: R(RAX)})
 	g.leave(native.ExitReturn)
+	// The call preamble runs a callback for a helper: the function at
+	// Context.CallTarget.
+	callPreamble := a.NewLabel()
+	a.Bind(callPreamble)
+	a.Emit(-1, Inst{Op: CALL, Dst: ctx(native.OffCallTarget)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctxArg(0), Src: R(RAX)})
+	g.leave(native.ExitReturn)
 
 	maxFrame := 0
 	for i, f := range p.Funcs {
@@ -53,8 +60,15 @@ func Generate(p *ir.Program, allocs []*regalloc.Result) (*native.Code, []Listing
 	}
 	// Every frame level may hold a function frame, its return address and
 	// the return address of a stub call.
-	stack := vm.MaxCallDepth*(maxFrame+32) + 256
-	return &native.Code{Arch: "amd64", Text: code, Preamble: labels[preamble], NativeStack: stack}, listing, nil
+	// Helpers' callbacks nest on top of suspended frames: allow for a
+	// second full stack of frames.
+	stack := 2 * (vm.MaxCallDepth*(maxFrame+32) + 256)
+	funcs := make([]native.Function, len(p.Funcs))
+	for i, f := range p.Funcs {
+		funcs[i] = native.Function{Slot: f.Start, Offset: labels[g.funcLabels[i]]}
+	}
+	return &native.Code{Arch: "amd64", Text: code, Preamble: labels[preamble], CallPreamble: labels[callPreamble],
+		NativeStack: stack, Functions: funcs}, listing, nil
 }
 
 type generator struct {
@@ -515,7 +529,18 @@ func (fl *funcLowering) value(v *ir.Value) error {
 	case v.Op == ir.OpCallX:
 		fl.callX(v)
 	case v.Op == ir.OpMapAddr:
-		return fmt.Errorf("instruction %d: map references are not supported by the amd64 backend yet", v.PC)
+		// The run's map table: two entries per map (handle, value).
+		k := 2 * int32(v.Aux)
+		if v.Aux2 >= 0 {
+			k++
+		}
+		d, fin := fl.dest(v)
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: ctx(native.OffMapTable)})
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(d), Src: M(RAX, 8*k)})
+		if v.Aux2 > 0 {
+			fl.emit(Inst{Op: ADD, Size: 8, Dst: R(d), Src: Imm(v.Aux2)})
+		}
+		fin()
 	default:
 		fl.unary(v)
 	}
@@ -941,6 +966,10 @@ func (fl *funcLowering) storeArg(dst Operand, v *ir.Value) {
 func (fl *funcLowering) helperCall(v *ir.Value, args []*ir.Value, setID func()) {
 	for i, arg := range args[:5] {
 		fl.storeArg(ctxArg(i+1), arg)
+	}
+	if len(args) > 5 {
+		// A helper with a callback: its frame goes below this one.
+		fl.storeArg(ctx(native.OffHelperFrame), args[5])
 	}
 	setID()
 	fl.emit(Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitPC), Src: Imm(int64(v.PC))})

@@ -36,6 +36,14 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features) (*native.
 	a.Emit(-1, Inst{Op: BL, Label: g.funcLabels[0]})
 	a.Emit(-1, Inst{Op: STR, Size: 8, Rt: X0, Mem: ctxArg(0)})
 	g.leave(native.ExitReturn)
+	// The call preamble runs a callback for a helper: the function at
+	// Context.CallTarget.
+	callPreamble := a.NewLabel()
+	a.Bind(callPreamble)
+	a.Emit(-1, Inst{Op: LDR, Size: 8, Rt: tmp0, Mem: ctxMem(native.OffCallTarget)})
+	a.Emit(-1, Inst{Op: BLR, Rn: tmp0})
+	a.Emit(-1, Inst{Op: STR, Size: 8, Rt: X0, Mem: ctxArg(0)})
+	g.leave(native.ExitReturn)
 
 	maxFrame := 0
 	for i, f := range p.Funcs {
@@ -53,8 +61,15 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features) (*native.
 	if err != nil {
 		return nil, nil, err
 	}
-	stack := vm.MaxCallDepth*(maxFrame+32) + 256
-	return &native.Code{Arch: "arm64", Text: code, Preamble: labels[preamble], NativeStack: stack}, listing, nil
+	// Helpers' callbacks nest on top of suspended frames: allow for a
+	// second full stack of frames.
+	stack := 2 * (vm.MaxCallDepth*(maxFrame+32) + 256)
+	funcs := make([]native.Function, len(p.Funcs))
+	for i, f := range p.Funcs {
+		funcs[i] = native.Function{Slot: f.Start, Offset: labels[g.funcLabels[i]]}
+	}
+	return &native.Code{Arch: "arm64", Text: code, Preamble: labels[preamble], CallPreamble: labels[callPreamble],
+		NativeStack: stack, Functions: funcs}, listing, nil
 }
 
 type generator struct {
@@ -513,7 +528,23 @@ func (fl *funcLowering) value(v *ir.Value) error {
 	case v.Op == ir.OpCallX:
 		fl.callX(v)
 	case v.Op == ir.OpMapAddr:
-		return fmt.Errorf("instruction %d: map references are not supported by the arm64 backend yet", v.PC)
+		// The run's map table: two entries per map (handle, value).
+		k := 2 * v.Aux
+		if v.Aux2 >= 0 {
+			k++
+		}
+		d, fin := fl.dest(v)
+		fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp0, Mem: ctxMem(native.OffMapTable)})
+		if OffsetFits(8, 8*k) {
+			fl.emit(Inst{Op: LDR, Size: 8, Rt: d, Mem: M(tmp0, 8*k)})
+		} else {
+			fl.movConst(tmp1, uint64(8*k))
+			fl.emit(Inst{Op: LDR, Size: 8, Rt: d, Mem: MIndex(tmp0, tmp1)})
+		}
+		if v.Aux2 > 0 {
+			fl.addConst(d, d, v.Aux2)
+		}
+		fin()
 	default:
 		fl.unary(v)
 	}
@@ -873,6 +904,10 @@ func (fl *funcLowering) storeTo(dst Mem, v *ir.Value) {
 func (fl *funcLowering) helperCall(v *ir.Value, args []*ir.Value, setID func()) {
 	for i, arg := range args[:5] {
 		fl.storeTo(ctxArg(i+1), arg)
+	}
+	if len(args) > 5 {
+		// A helper with a callback: its frame goes below this one.
+		fl.storeTo(ctxMem(native.OffHelperFrame), args[5])
 	}
 	setID()
 	fl.movConst(tmp1, uint64(v.PC))

@@ -57,12 +57,17 @@ type Context struct {
 	NumRegions uint64
 	Regions    [MaxRegions]Region
 
-	// MapAddrs holds the addresses lddw map references load, by map
-	// index (maps and their values); set when a program is bound to maps.
-	MapAddrs uint64
-	// FuncBase is the address of the program's code, for callx to a
-	// local function.
+	// MapTable is the address of the run's vm.Binding.MapTable, which
+	// lddw map references read (two entries per map).
+	MapTable uint64
+	// CodeBase is the address of the program's code.
 	CodeBase uint64
+	// CallTarget is the address of the function the call preamble calls
+	// (a callback a helper runs).
+	CallTarget uint64
+	// HelperFrame is the eBPF frame pointer of the function calling a
+	// helper that takes a callback: the callback's frame goes below it.
+	HelperFrame uint64
 }
 
 // Region is a memory region as generated code checks it.
@@ -104,6 +109,8 @@ const (
 	OffNumRegions = 240
 	OffRegions    = 248
 	RegionSize    = 24
-	OffMapAddrs   = OffRegions + MaxRegions*RegionSize
-	OffCodeBase   = OffMapAddrs + 8
+	OffMapTable    = OffRegions + MaxRegions*RegionSize
+	OffCodeBase    = OffMapTable + 8
+	OffCallTarget  = OffCodeBase + 8
+	OffHelperFrame = OffCallTarget + 8
 )

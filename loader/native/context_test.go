@@ -35,6 +35,8 @@ func TestContextOffsets(t *testing.T) {
 	check("NumRegions", unsafe.Offsetof(c.NumRegions), OffNumRegions)
 	check("Regions", unsafe.Offsetof(c.Regions), OffRegions)
 	check("Region size", unsafe.Sizeof(c.Regions[0]), RegionSize)
-	check("MapAddrs", unsafe.Offsetof(c.MapAddrs), OffMapAddrs)
+	check("MapTable", unsafe.Offsetof(c.MapTable), OffMapTable)
 	check("CodeBase", unsafe.Offsetof(c.CodeBase), OffCodeBase)
+	check("CallTarget", unsafe.Offsetof(c.CallTarget), OffCallTarget)
+	check("HelperFrame", unsafe.Offsetof(c.HelperFrame), OffHelperFrame)
 }

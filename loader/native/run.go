@@ -19,6 +19,18 @@ type Code struct {
 	Text        []byte // position-independent machine code
 	Preamble    int    // offset of the entry preamble in Text
 	NativeStack int    // bytes of native stack the code may need
+	// CallPreamble is the offset of the preamble that calls the function
+	// at Context.CallTarget (callbacks run by helpers).
+	CallPreamble int
+	// Functions lists the program's functions: the eBPF slot each starts
+	// at and the offset of its code.
+	Functions []Function
+}
+
+// Function is where one eBPF function's code starts.
+type Function struct {
+	Slot   int
+	Offset int
 }
 
 // Program is loaded code, ready to run from any number of goroutines at
@@ -35,8 +47,13 @@ func Load(code *Code, helpers *vm.Helpers) (*Program, error) {
 	if code.Arch != runtime.GOARCH {
 		return nil, fmt.Errorf("code is for %s, this machine is %s", code.Arch, runtime.GOARCH)
 	}
-	if code.Preamble < 0 || code.Preamble >= len(code.Text) {
-		return nil, fmt.Errorf("preamble offset %d outside %d bytes of code", code.Preamble, len(code.Text))
+	if code.Preamble < 0 || code.Preamble >= len(code.Text) || code.CallPreamble < 0 || code.CallPreamble >= len(code.Text) {
+		return nil, fmt.Errorf("preamble offsets %d, %d outside %d bytes of code", code.Preamble, code.CallPreamble, len(code.Text))
+	}
+	for _, f := range code.Functions {
+		if f.Offset < 0 || f.Offset >= len(code.Text) {
+			return nil, fmt.Errorf("function at slot %d has offset %d outside %d bytes of code", f.Slot, f.Offset, len(code.Text))
+		}
 	}
 	if helpers == nil {
 		helpers = vm.BaseHelpers()
@@ -83,26 +100,30 @@ func (p *Program) NewInstance() *Instance {
 
 // Run executes the program on mem (modified in place) and returns r0.
 func (p *Program) Run(mem []byte) (uint64, error) {
-	return p.RunWith(mem, nil, nil)
+	return p.RunWith(mem, nil)
 }
 
-// RunWith is Run with extra memory regions (maps, global data) and
-// embedder data for helpers.
-func (p *Program) RunWith(mem []byte, extra []vm.Region, data any) (uint64, error) {
+// RunWith is Run bound to maps, global data and helper data (b may be
+// nil).
+func (p *Program) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 	m := p.pool.Get().(*Instance)
-	r0, err := m.RunWith(mem, extra, data)
+	r0, err := m.RunWith(mem, b)
 	p.pool.Put(m)
 	return r0, err
 }
 
 // Run executes the program on mem with this instance.
 func (m *Instance) Run(mem []byte) (uint64, error) {
-	return m.RunWith(mem, nil, nil)
+	return m.RunWith(mem, nil)
 }
 
-// RunWith executes the program on mem with extra regions and embedder
-// data for helpers.
-func (m *Instance) RunWith(mem []byte, extra []vm.Region, data any) (uint64, error) {
+// RunWith executes the program on mem with this instance, bound to b.
+func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
+	var extra []vm.Region
+	var table []uint64
+	if b != nil {
+		extra, table = b.Regions, b.MapTable
+	}
 	base := m.prog.exec.Addr()
 	if base == 0 {
 		return 0, errors.New("program is closed")
@@ -139,15 +160,67 @@ func (m *Instance) RunWith(mem []byte, extra []vm.Region, data any) (uint64, err
 	}
 	c.CallArgs = [6]uint64{r1, n, 0, 0, 0, c.StackHi}
 	c.CodeBase = uint64(base)
+	c.MapTable = 0
+	if len(table) > 0 {
+		c.MapTable = uint64(uintptr(unsafe.Pointer(&table[0])))
+	}
 
 	enter(c, base+uintptr(m.prog.code.Preamble))
 	if c.ExitCode == ExitReturn {
 		runtime.KeepAlive(mem)
+		runtime.KeepAlive(table)
 		return c.Args[0], nil
 	}
-	r0, err := m.serve(mem, extra, data)
+	r0, err := m.serve(mem, b)
+	m.mem.Reset()
+	m.env = vm.Env{}
 	runtime.KeepAlive(mem)
+	runtime.KeepAlive(table)
 	return r0, err
+}
+
+// callback is vm.Env.Call for native code: a helper, running while the
+// program is suspended at its exit, calls one of the program's functions.
+// The function runs on the native stack below the suspended frames, in an
+// eBPF frame below the calling function's, and the context is restored
+// afterwards so the program resumes as if nothing happened.
+func (m *Instance) callback(input []byte, b *vm.Binding) func(fn, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+	return func(fn, r1, r2, r3, r4, r5 uint64) (uint64, error) {
+		c := &m.ctx
+		off := -1
+		if fn >= vm.FuncRefBase {
+			slot := fn - vm.FuncRefBase
+			for _, f := range m.prog.code.Functions {
+				if uint64(f.Slot) == slot {
+					off = f.Offset
+				}
+			}
+		}
+		if off < 0 {
+			return 0, fmt.Errorf("0x%x is not a function of the program", fn)
+		}
+		frame := c.HelperFrame - vm.StackFrameSize
+		if frame-vm.StackFrameSize < c.StackLo || frame > c.StackHi {
+			return 0, &vm.RunError{PC: int(c.ExitPC), Fault: vm.FaultCallDepth,
+				Detail: fmt.Sprintf("more than %d nested frames", vm.MaxCallDepth)}
+		}
+		saved := *c
+		// Below the suspended frames, past the bytes native code keeps
+		// just under its stack pointer.
+		c.StackTop = (c.NativeSP - 64) &^ 15
+		c.CallArgs = [6]uint64{r1, r2, r3, r4, r5, frame}
+		c.CallTarget = c.CodeBase + uint64(off)
+		enter(c, uintptr(c.CodeBase)+uintptr(m.prog.code.CallPreamble))
+		var r0 uint64
+		var err error
+		if c.ExitCode == ExitReturn {
+			r0 = c.Args[0]
+		} else {
+			r0, err = m.serve(input, b)
+		}
+		*c = saved
+		return r0, err
+	}
 }
 
 // memory returns the run's regions for helpers, building them on first
@@ -164,14 +237,16 @@ func (m *Instance) memory(input []byte, extra []vm.Region) *vm.Memory {
 }
 
 // serve handles exits until the program returns or fails.
-func (m *Instance) serve(input []byte, extra []vm.Region, data any) (uint64, error) {
+func (m *Instance) serve(input []byte, b *vm.Binding) (uint64, error) {
 	c := &m.ctx
 	p := m.prog
-	m.env.Data = data
-	defer func() {
-		m.mem.Reset()
-		m.env = vm.Env{}
-	}()
+	var extra []vm.Region
+	m.env.Data, m.env.CPU = nil, 0
+	if b != nil {
+		extra = b.Regions
+		m.env.Data, m.env.CPU = b.Data, b.CPU
+	}
+	m.env.Call = m.callback(input, b)
 	for {
 		switch c.ExitCode {
 		case ExitReturn:
@@ -192,7 +267,8 @@ func (m *Instance) serve(input []byte, extra []vm.Region, data any) (uint64, err
 			r0, err := h.Fn(&m.env, c.Args[1], c.Args[2], c.Args[3], c.Args[4], c.Args[5])
 			if err != nil {
 				var re *vm.RunError
-				if errors.As(err, &re) {
+				var tc *vm.TailCall
+				if errors.As(err, &re) || errors.As(err, &tc) {
 					return 0, err
 				}
 				return 0, &vm.RunError{PC: pc, Fault: vm.FaultHelper, Detail: h.Name, Err: err}
