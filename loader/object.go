@@ -25,9 +25,9 @@ import (
 // Object is a parsed ELF object: its programs, with every map and data
 // reference turned into an index of Maps, and its maps.
 type Object struct {
-	Programs  []*Program  // sorted by name
+	Programs  []*Program   // sorted by name
 	Maps      []*maps.Spec // the object's maps and data sections, in index order
-	Variables []Variable  // global variables, sorted by name
+	Variables []Variable   // global variables, sorted by name
 }
 
 // Program is one program of an object.
@@ -286,4 +286,3 @@ func applyCORE(insns ciliumasm.Instructions, opts ParseOptions) error {
 	}
 	return nil
 }
-

@@ -89,26 +89,26 @@ const (
 
 // Offsets of the Context fields used by generated code.
 const (
-	OffGoSP       = 0
-	OffGoBP       = 8
-	OffGoLR       = 16
-	OffNativeSP   = 24
-	OffResume     = 32
-	OffExitCode   = 40
-	OffExitPC     = 48
-	OffHelperID   = 56
-	OffFault      = 64
-	OffFaultArg   = 72
-	OffArgs       = 80
-	OffCallArgs   = 128
-	OffStackTop   = 176
-	OffStackLo    = 184
-	OffStackHi    = 192
-	OffMemStart   = 200
-	OffMemLimit   = 208
-	OffNumRegions = 240
-	OffRegions    = 248
-	RegionSize    = 24
+	OffGoSP        = 0
+	OffGoBP        = 8
+	OffGoLR        = 16
+	OffNativeSP    = 24
+	OffResume      = 32
+	OffExitCode    = 40
+	OffExitPC      = 48
+	OffHelperID    = 56
+	OffFault       = 64
+	OffFaultArg    = 72
+	OffArgs        = 80
+	OffCallArgs    = 128
+	OffStackTop    = 176
+	OffStackLo     = 184
+	OffStackHi     = 192
+	OffMemStart    = 200
+	OffMemLimit    = 208
+	OffNumRegions  = 240
+	OffRegions     = 248
+	RegionSize     = 24
 	OffMapTable    = OffRegions + MaxRegions*RegionSize
 	OffCodeBase    = OffMapTable + 8
 	OffCallTarget  = OffCodeBase + 8
