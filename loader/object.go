@@ -25,13 +25,15 @@ import (
 // Object is a parsed ELF object: its programs, with every map and data
 // reference turned into an index of Maps, and its maps.
 type Object struct {
-	Programs  []*Program   // sorted by name
-	Maps      []*maps.Spec // the object's maps and data sections, in index order
-	Variables []Variable   // global variables, sorted by name
+	Programs  []*ProgramSpec // sorted by name
+	Maps      []*maps.Spec   // the object's maps and data sections, in index order
+	Variables []Variable     // global variables, sorted by name
+	// ProgramSlots are the program-array entries the object initialises.
+	ProgramSlots []ProgramSlot
 }
 
-// Program is one program of an object.
-type Program struct {
+// ProgramSpec is one program of an object.
+type ProgramSpec struct {
 	Name    string
 	Section string
 	Insns   []isa.Instruction
@@ -101,9 +103,13 @@ func fromSpec(spec *ebpf.CollectionSpec, opts ParseOptions) (*Object, error) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		ms, err := mapSpec(spec.Maps[name])
+		ms, slots, err := mapSpec(spec.Maps[name])
 		if err != nil {
 			return nil, fmt.Errorf("map %q: %w", name, err)
+		}
+		for _, sl := range slots {
+			sl.Map = len(obj.Maps)
+			obj.ProgramSlots = append(obj.ProgramSlots, sl)
 		}
 		mapIndex[name] = len(obj.Maps)
 		obj.Maps = append(obj.Maps, ms)
@@ -130,7 +136,7 @@ func fromSpec(spec *ebpf.CollectionSpec, opts ParseOptions) (*Object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("program %q (section %s): %w", name, ps.SectionName, err)
 		}
-		obj.Programs = append(obj.Programs, &Program{Name: name, Section: ps.SectionName, Insns: insns})
+		obj.Programs = append(obj.Programs, &ProgramSpec{Name: name, Section: ps.SectionName, Insns: insns})
 	}
 	return obj, nil
 }
@@ -140,13 +146,23 @@ var mapTypes = map[ebpf.MapType]maps.Type{
 	ebpf.Hash: maps.Hash, ebpf.Array: maps.Array, ebpf.ProgramArray: maps.ProgArray,
 	ebpf.PerCPUHash: maps.PerCPUHash, ebpf.PerCPUArray: maps.PerCPUArray, ebpf.LRUHash: maps.LRUHash,
 	ebpf.Queue: maps.Queue, ebpf.Stack: maps.Stack, ebpf.RingBuf: maps.RingBuf,
+	ebpf.LRUCPUHash: maps.LRUPerCPUHash,
 }
 
-func mapSpec(ms *ebpf.MapSpec) (*maps.Spec, error) {
+// ProgramSlot is an entry of a program array that the object initialises
+// with a program, by name.
+type ProgramSlot struct {
+	Map     int
+	Index   uint32
+	Program string
+}
+
+func mapSpec(ms *ebpf.MapSpec) (*maps.Spec, []ProgramSlot, error) {
 	t, ok := mapTypes[ms.Type]
 	if !ok {
-		return nil, fmt.Errorf("map type %v is not supported", ms.Type)
+		return nil, nil, fmt.Errorf("map type %v is not supported", ms.Type)
 	}
+	var slots []ProgramSlot
 	out := &maps.Spec{
 		Name: ms.Name, Type: t, KeySize: ms.KeySize, ValueSize: ms.ValueSize,
 		MaxEntries: ms.MaxEntries, Flags: ms.Flags,
@@ -157,17 +173,27 @@ func mapSpec(ms *ebpf.MapSpec) (*maps.Spec, error) {
 		out.Flags &^= bpfFRdonlyProg
 	}
 	for _, kv := range ms.Contents {
+		if name, ok := kv.Value.(string); ok && t == maps.ProgArray {
+			// A program array initialised with programs by name: bound
+			// when the programs exist (Object.TailCalls).
+			k, err := contentBytes(kv.Key)
+			if err != nil || len(k) != 4 {
+				return nil, nil, fmt.Errorf("program array key %v", kv.Key)
+			}
+			slots = append(slots, ProgramSlot{Index: binary.LittleEndian.Uint32(k), Program: name})
+			continue
+		}
 		k, err := contentBytes(kv.Key)
 		if err != nil {
-			return nil, fmt.Errorf("initial key: %w", err)
+			return nil, nil, fmt.Errorf("initial key: %w", err)
 		}
 		v, err := contentBytes(kv.Value)
 		if err != nil {
-			return nil, fmt.Errorf("initial value: %w", err)
+			return nil, nil, fmt.Errorf("initial value: %w", err)
 		}
 		out.Contents = append(out.Contents, maps.KV{Key: k, Value: v})
 	}
-	return out, nil
+	return out, slots, nil
 }
 
 // bpfFRdonlyProg is BPF_F_RDONLY_PROG: the program may only read the map.

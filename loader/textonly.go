@@ -154,7 +154,7 @@ func parseTextOnly(data []byte) (*Object, error) {
 		if sym.Value%isa.InstructionSize != 0 || sym.Value/isa.InstructionSize >= uint64(len(prog)) {
 			return nil, fmt.Errorf("function %q at byte %d is outside .text", sym.Name, sym.Value)
 		}
-		obj.Programs = append(obj.Programs, &Program{Name: sym.Name, Section: ".text", Insns: entryAt(prog, int(sym.Value/isa.InstructionSize))})
+		obj.Programs = append(obj.Programs, &ProgramSpec{Name: sym.Name, Section: ".text", Insns: entryAt(prog, int(sym.Value/isa.InstructionSize))})
 	}
 	if len(obj.Programs) == 0 {
 		return nil, errors.New("the object has no programs (no program sections and no global function in .text)")

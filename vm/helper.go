@@ -106,6 +106,7 @@ const (
 	HelperGetCurrentPidTgid  = 14
 	HelperGetCurrentUIDGID   = 15
 	HelperKtimeGetCoarseNS   = 160
+	HelperGetNumaNodeID      = 42
 	HelperMaxBuiltinHelperID = 211
 )
 
@@ -138,7 +139,13 @@ func BaseHelpers() *Helpers {
 	h.Register(HelperGetPrandomU32, "get_prandom_u32", func(*Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 		return uint64(rand.Uint32()), nil
 	})
-	h.Register(HelperGetSMPProcessorID, "get_smp_processor_id", func(*Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+	h.Register(HelperGetSMPProcessorID, "get_smp_processor_id", func(env *Env, _, _, _, _, _ uint64) (uint64, error) {
+		return uint64(env.CPU), nil
+	})
+	h.Register(HelperKtimeGetCoarseNS, "ktime_get_coarse_ns", func(*Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
+		return uint64(time.Since(start).Nanoseconds()), nil
+	})
+	h.Register(HelperGetNumaNodeID, "get_numa_node_id", func(*Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
 		return 0, nil
 	})
 	return h

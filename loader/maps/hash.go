@@ -32,7 +32,7 @@ type hashTable struct {
 	freeMu  sync.Mutex
 	free    []uint32 // stack of free slots
 	count   atomic.Int64
-	lru     *lru // LRUHash only
+	lru     *lru // LRU maps only
 }
 
 type hashShard struct {
@@ -58,7 +58,7 @@ func newHashTable(m *Map) *hashTable {
 		free:      make([]uint32, n),
 	}
 	shards := 1
-	if m.typ == LRUHash {
+	if m.typ.isLRU() {
 		h.lru = newLRU(n)
 	} else if n >= shardThreshold {
 		shards = numShards

@@ -449,7 +449,7 @@ func (m *Map) LookupPerCPU(key []byte) ([][]byte, error) {
 			return nil, m.errorf(ENOENT, "lookup: index %d is out of range [0, %d)", i, m.maxEntries)
 		}
 		slot = uint64(i)
-	case PerCPUHash:
+	case PerCPUHash, LRUPerCPUHash:
 		var vs [][]byte
 		ok := m.hash.with(key, func(s uint32) {
 			for c := range m.numCPU {

@@ -12,27 +12,29 @@ type Type uint32
 
 // The supported map types.
 const (
-	Hash        Type = 1
-	Array       Type = 2
-	ProgArray   Type = 3
-	PerCPUHash  Type = 5
-	PerCPUArray Type = 6
-	LRUHash     Type = 9
-	Queue       Type = 22
-	Stack       Type = 23
-	RingBuf     Type = 27
+	Hash          Type = 1
+	Array         Type = 2
+	ProgArray     Type = 3
+	PerCPUHash    Type = 5
+	PerCPUArray   Type = 6
+	LRUHash       Type = 9
+	LRUPerCPUHash Type = 10
+	Queue         Type = 22
+	Stack         Type = 23
+	RingBuf       Type = 27
 )
 
 var typeNames = map[Type]string{
-	Hash:        "hash",
-	Array:       "array",
-	ProgArray:   "prog_array",
-	PerCPUHash:  "percpu_hash",
-	PerCPUArray: "percpu_array",
-	LRUHash:     "lru_hash",
-	Queue:       "queue",
-	Stack:       "stack",
-	RingBuf:     "ringbuf",
+	Hash:          "hash",
+	Array:         "array",
+	ProgArray:     "prog_array",
+	PerCPUHash:    "percpu_hash",
+	PerCPUArray:   "percpu_array",
+	LRUHash:       "lru_hash",
+	LRUPerCPUHash: "lru_percpu_hash",
+	Queue:         "queue",
+	Stack:         "stack",
+	RingBuf:       "ringbuf",
 }
 
 func (t Type) String() string {
@@ -42,9 +44,15 @@ func (t Type) String() string {
 	return fmt.Sprintf("map type %d", uint32(t))
 }
 
-func (t Type) isHash() bool     { return t == Hash || t == PerCPUHash || t == LRUHash }
-func (t Type) isArray() bool    { return t == Array || t == PerCPUArray }
-func (t Type) isPerCPU() bool   { return t == PerCPUHash || t == PerCPUArray }
+func (t Type) isHash() bool {
+	return t == Hash || t == PerCPUHash || t == LRUHash || t == LRUPerCPUHash
+}
+
+func (t Type) isLRU() bool   { return t == LRUHash || t == LRUPerCPUHash }
+func (t Type) isArray() bool { return t == Array || t == PerCPUArray }
+func (t Type) isPerCPU() bool {
+	return t == PerCPUHash || t == PerCPUArray || t == LRUPerCPUHash
+}
 func (t Type) isQueueish() bool { return t == Queue || t == Stack }
 
 // Map creation flags (BPF_F_* of the UAPI). They are validated per type as
@@ -168,10 +176,10 @@ func (s *Spec) check() (Errno, string) {
 	switch {
 	case t.isHash():
 		allowed = FlagNoPrealloc | FlagNoCommonLRU | FlagNUMANode | flagAccessMask | FlagZeroSeed
-		if s.Flags&FlagNoCommonLRU != 0 && t != LRUHash {
+		if s.Flags&FlagNoCommonLRU != 0 && !t.isLRU() {
 			return EINVAL, "BPF_F_NO_COMMON_LRU is only for LRU maps"
 		}
-		if s.Flags&FlagNoPrealloc != 0 && t == LRUHash {
+		if s.Flags&FlagNoPrealloc != 0 && t.isLRU() {
 			return EOPNOTSUPP, "LRU maps must be preallocated (BPF_F_NO_PREALLOC)"
 		}
 		if s.KeySize == 0 {

@@ -1,0 +1,251 @@
+package loader
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/ebpfjit/ebpfjit/interp"
+	"github.com/ebpfjit/ebpfjit/jit"
+	"github.com/ebpfjit/ebpfjit/loader/maps"
+	"github.com/ebpfjit/ebpfjit/loader/native"
+	"github.com/ebpfjit/ebpfjit/vm"
+)
+
+// Options configure loading.
+type Options struct {
+	// Engine is "jit" (native code for this machine, the default) or
+	// "interp" (the reference interpreter).
+	Engine string
+	// NoOptimize compiles at -O0 instead of -O2.
+	NoOptimize bool
+	// CPUs is the number of logical CPUs per-CPU maps have (default 1);
+	// every run is bound to one of them.
+	CPUs int
+	// Helpers add or replace helpers, by id.
+	Helpers []vm.Helper
+	// TraceOutput receives bpf_trace_printk output (default os.Stderr).
+	TraceOutput io.Writer
+	// MaxMapMemory bounds the memory of all maps (default 1 GiB).
+	MaxMapMemory int
+	// Parse configures reading the object (CO-RE target BTF).
+	Parse ParseOptions
+}
+
+// Collection is a loaded object: its maps and its programs, bound to one
+// another and ready to run from any number of goroutines.
+type Collection struct {
+	obj      *Object
+	set      *maps.Set
+	helpers  *vm.Helpers
+	programs []*Program
+	byName   map[string]*Program
+	table    []uint64
+	regions  []vm.Region
+	cpus     int
+}
+
+// Program is one program of a collection.
+type Program struct {
+	coll  *Collection
+	index int
+	Name  string
+	spec  *ProgramSpec
+	run   engineProgram
+	insns int
+}
+
+// engineProgram is a program built by some engine.
+type engineProgram interface {
+	RunWith(mem []byte, b *vm.Binding) (uint64, error)
+}
+
+// LoadFile parses and loads an object file.
+func LoadFile(path string, opts Options) (*Collection, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := LoadBytes(data, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// LoadBytes parses and loads an object held in memory.
+func LoadBytes(data []byte, opts Options) (*Collection, error) {
+	obj, err := Parse(data, opts.Parse)
+	if err != nil {
+		return nil, err
+	}
+	return Load(obj, opts)
+}
+
+// Load creates the maps of a parsed object and builds its programs.
+func Load(obj *Object, opts Options) (*Collection, error) {
+	if opts.Engine == "" {
+		opts.Engine = "jit"
+	}
+	if opts.CPUs <= 0 {
+		opts.CPUs = 1
+	}
+	if opts.Engine == "jit" && !slices.Contains(jit.Arches(), runtime.GOARCH) {
+		return nil, fmt.Errorf("the jit engine has no backend for %s", runtime.GOARCH)
+	}
+	if opts.Engine != "jit" && opts.Engine != "interp" {
+		return nil, fmt.Errorf("unknown engine %q (want jit or interp)", opts.Engine)
+	}
+	out := opts.TraceOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	set, err := maps.NewSet(obj.Maps, maps.Options{NumCPU: opts.CPUs, MaxMemory: opts.MaxMapMemory})
+	if err != nil {
+		return nil, err
+	}
+	c := &Collection{obj: obj, set: set, byName: map[string]*Program{}, cpus: opts.CPUs, regions: set.Regions()}
+	c.helpers = standardHelpers(out)
+	for _, h := range opts.Helpers {
+		c.helpers.Register(h.ID, h.Name, h.Fn)
+	}
+	c.table = make([]uint64, 2*set.Len())
+	valueSizes := make([]uint32, set.Len())
+	for i := 0; i < set.Len(); i++ {
+		m := set.Map(i)
+		c.table[2*i] = vm.MapHandleBase + uint64(i)
+		if m.Type() == maps.Array {
+			c.table[2*i+1] = m.ValueAddr(0)
+		}
+		valueSizes[i] = m.ValueSize()
+	}
+	for i, ps := range obj.Programs {
+		p := &Program{coll: c, index: i, Name: ps.Name, spec: ps, insns: len(ps.Insns)}
+		switch opts.Engine {
+		case "interp":
+			ip, err := interp.New(ps.Insns, interp.Options{Helpers: c.helpers, MapValueSizes: valueSizes})
+			if err != nil {
+				return nil, fmt.Errorf("program %q: %w", ps.Name, err)
+			}
+			p.run = ip
+		case "jit":
+			level := 2
+			if opts.NoOptimize {
+				level = 0
+			}
+			res, err := jit.Compile(ps.Insns, jit.Options{OptLevel: level, Helpers: c.helpers, MapValueSizes: valueSizes})
+			if err != nil {
+				return nil, fmt.Errorf("program %q: %w", ps.Name, err)
+			}
+			np, err := native.Load(res.Code, c.helpers)
+			if err != nil {
+				return nil, fmt.Errorf("program %q: %w", ps.Name, err)
+			}
+			p.run = np
+		}
+		c.programs = append(c.programs, p)
+		c.byName[ps.Name] = p
+	}
+	for _, sl := range obj.ProgramSlots {
+		p := c.byName[sl.Program]
+		if p == nil {
+			return nil, fmt.Errorf("map %q slot %d names program %q, which the object does not have", set.Map(sl.Map).Name(), sl.Index, sl.Program)
+		}
+		if err := set.Map(sl.Map).SetProgram(sl.Index, p.index); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Programs lists the names of the collection's programs.
+func (c *Collection) Programs() []string {
+	names := make([]string, len(c.programs))
+	for i, p := range c.programs {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// Program returns the named program, or nil.
+func (c *Collection) Program(name string) *Program { return c.byName[name] }
+
+// Maps returns the collection's maps (data sections included).
+func (c *Collection) Maps() *maps.Set { return c.set }
+
+// Map returns the named map, or nil.
+func (c *Collection) Map(name string) *maps.Map { return c.set.ByName(name) }
+
+// Object returns the parsed object.
+func (c *Collection) Object() *Object { return c.obj }
+
+// Helpers returns the helpers programs may call.
+func (c *Collection) Helpers() *vm.Helpers { return c.helpers }
+
+// SetTailCall points slot index of a program-array map at a program.
+func (c *Collection) SetTailCall(mapName string, index uint32, program string) error {
+	m := c.set.ByName(mapName)
+	if m == nil {
+		return fmt.Errorf("no map %q", mapName)
+	}
+	p := c.byName[program]
+	if p == nil {
+		return fmt.Errorf("no program %q", program)
+	}
+	return m.SetProgram(index, p.index)
+}
+
+// Close releases the programs' executable memory. The collection must
+// not be running.
+func (c *Collection) Close() error {
+	var errs []error
+	for _, p := range c.programs {
+		if cl, ok := p.run.(interface{ Close() error }); ok {
+			errs = append(errs, cl.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+var statePool = sync.Pool{New: func() any { return new(runState) }}
+
+// Run runs the program on a copy of input and returns r0.
+func (p *Program) Run(input []byte) (uint64, error) {
+	return p.RunOnCPU(0, append([]byte(nil), input...))
+}
+
+// RunInPlace runs the program with mem as its context, modified in place
+// (the caller provides the writable memory, as a kernel hook would).
+func (p *Program) RunInPlace(mem []byte) (uint64, error) { return p.RunOnCPU(0, mem) }
+
+// RunOnCPU runs the program in place on logical CPU cpu (for per-CPU
+// maps and bpf_get_smp_processor_id). Tail calls continue in the target
+// program on the same memory, up to 33 of them.
+func (p *Program) RunOnCPU(cpu int, mem []byte) (uint64, error) {
+	c := p.coll
+	if cpu < 0 || cpu >= c.cpus {
+		return 0, fmt.Errorf("cpu %d out of range [0, %d)", cpu, c.cpus)
+	}
+	st := statePool.Get().(*runState)
+	*st = runState{coll: c}
+	b := vm.Binding{Regions: c.regions, MapTable: c.table, Data: st, CPU: cpu}
+	cur := p
+	for {
+		r0, err := cur.run.RunWith(mem, &b)
+		var tc *vm.TailCall
+		if errors.As(err, &tc) {
+			cur = c.programs[tc.Prog]
+			continue
+		}
+		*st = runState{}
+		statePool.Put(st)
+		return r0, err
+	}
+}
+
+// Instructions returns the number of instruction slots of the program.
+func (p *Program) Instructions() int { return p.insns }
