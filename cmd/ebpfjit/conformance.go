@@ -11,7 +11,7 @@ import (
 
 func cmdConformance(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("conformance", "[--engine interp|jit] [-O0|-O2] [-v] PATH...")
-	eng := fs.String("engine", "interp", "engine: interp or jit")
+	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp")
 	verbose := fs.Bool("v", false, "print every case, not only failures")
 	opt := optFlags(fs)
 	paths, err := parseFlags(fs, args, stderr)

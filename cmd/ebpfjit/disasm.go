@@ -18,8 +18,9 @@ import (
 // by the native instructions generated for it, decoded from the machine
 // code with golang.org/x/arch.
 func cmdDisasm(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("disasm", "[--arch amd64|arm64|ebpf] [-O0|-O2] FILE")
+	fs := newFlagSet("disasm", "[--arch amd64|arm64|ebpf] [-O0|-O2] [--program NAME] FILE")
 	arch := fs.String("arch", runtime.GOARCH, "target: amd64, arm64, or ebpf for the bytecode alone")
+	program := fs.String("program", "", "program of an ELF object (needed when it has several)")
 	opt := optFlags(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
@@ -28,8 +29,15 @@ func cmdDisasm(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(files) != 1 {
 		return badInput("want exactly one program file, got %d", len(files))
 	}
-	in, err := readProgram(files[0])
-	if err != nil {
+	var in *input
+	var valueSizes []uint32
+	if isELF(files[0]) {
+		prog, sizes, err := elfProgram(files[0], *program)
+		if err != nil {
+			return err
+		}
+		in, valueSizes = &input{prog: prog}, sizes
+	} else if in, err = readProgram(files[0]); err != nil {
 		return err
 	}
 	if *arch == "ebpf" {
@@ -40,7 +48,7 @@ func cmdDisasm(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	res, err := jit.Compile(in.prog, jit.Options{Arch: *arch, OptLevel: opt.level(), Listing: true})
+	res, err := jit.Compile(in.prog, jit.Options{Arch: *arch, OptLevel: opt.level(), Listing: true, MapValueSizes: valueSizes, Helpers: loaderHelpers()})
 	if err != nil {
 		return usageError{err}
 	}

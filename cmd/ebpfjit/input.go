@@ -81,7 +81,7 @@ func readProgram(path string) (*input, error) {
 		}
 		return &input{prog: prog}, nil
 	case formatELF:
-		return nil, badInput("%s: ELF objects are not supported yet", path)
+		return nil, badInput("%s: an ELF object (use run, disasm or inspect)", path)
 	}
 	prog, err := isa.Decode(data)
 	if err != nil {

@@ -46,7 +46,8 @@ func init() {
 		{"conformance", "run .data conformance cases", cmdConformance},
 		{"plugin", "act as a bpf_conformance plugin (program hex on stdin)", cmdPlugin},
 		{"asm", "assemble text into raw bytecode", cmdAsm},
-		{"disasm", "print a program's instructions", cmdDisasm},
+		{"disasm", "compile a program and print its native code", cmdDisasm},
+		{"inspect", "list an ELF object's programs, maps, variables and helpers", cmdInspect},
 	}
 }
 

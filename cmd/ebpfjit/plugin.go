@@ -15,7 +15,7 @@ import (
 // ELF object with --elf), r0 in hex on stdout.
 func cmdPlugin(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plugin", "[MEMHEX] [--engine interp|jit] [--elf]")
-	eng := fs.String("engine", "interp", "engine: interp or jit")
+	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp")
 	isELF := fs.Bool("elf", false, "stdin holds a minimal ELF object (function \"main\")")
 	opt := optFlags(fs)
 	pos, err := parseFlags(fs, args, stderr)

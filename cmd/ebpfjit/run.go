@@ -12,8 +12,9 @@ import (
 )
 
 func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "[--engine interp|jit] [-O0|-O2] [--mem FILE | --mem-hex HEX] [--mem-out FILE] FILE")
-	eng := fs.String("engine", "interp", "engine: interp or jit")
+	fs := newFlagSet("run", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--mem FILE | --mem-hex HEX] [--mem-out FILE] FILE")
+	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp")
+	program := fs.String("program", "", "program of an ELF object to run (needed when it has several)")
 	var mem memoryFlags
 	fs.StringVar(&mem.file, "mem", "", "file holding the input memory")
 	fs.StringVar(&mem.hex, "mem-hex", "", "input memory as hex bytes (\"01 02 ff\")")
@@ -25,6 +26,9 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if len(files) != 1 {
 		return badInput("want exactly one program file, got %d", len(files))
+	}
+	if isELF(files[0]) {
+		return runELF(files[0], *program, *eng, opt.level() == 0, mem, *memOut, stdout)
 	}
 	in, err := readProgram(files[0])
 	if err != nil {

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/ebpfjit/ebpfjit/isa"
+	"github.com/ebpfjit/ebpfjit/loader"
+	"github.com/ebpfjit/ebpfjit/loader/maps"
+	"github.com/ebpfjit/ebpfjit/validate"
+	"github.com/ebpfjit/ebpfjit/vm"
+)
+
+// isELF reports whether path holds an ELF object.
+func isELF(path string) bool {
+	data, err := os.ReadFile(path)
+	return err == nil && detectFormat(path, data) == formatELF
+}
+
+// pickProgram returns the program called name, or the only one when name
+// is empty.
+func pickProgram(names []string, name string) (string, error) {
+	if name != "" {
+		for _, n := range names {
+			if n == name {
+				return name, nil
+			}
+		}
+		return "", badInput("no program %q in the object (have %s)", name, strings.Join(names, ", "))
+	}
+	if len(names) == 1 {
+		return names[0], nil
+	}
+	return "", badInput("the object has %d programs (%s): choose one with --program", len(names), strings.Join(names, ", "))
+}
+
+// runELF loads an object and runs one of its programs.
+func runELF(path, program, engine string, noOpt bool, mem memoryFlags, memOut string, stdout io.Writer) error {
+	coll, err := loader.LoadFile(path, loader.Options{Engine: engine, NoOptimize: noOpt})
+	if err != nil {
+		return badInput("%v", err)
+	}
+	defer coll.Close()
+	name, err := pickProgram(coll.Programs(), program)
+	if err != nil {
+		return err
+	}
+	memory, err := mem.load(nil)
+	if err != nil {
+		return err
+	}
+	r0, runErr := coll.Program(name).RunInPlace(memory)
+	if memOut != "" {
+		if err := os.WriteFile(memOut, memory, 0o644); err != nil {
+			return badInput("%v", err)
+		}
+	}
+	if runErr != nil {
+		return runErr
+	}
+	fmt.Fprintln(stdout, formatR0(r0))
+	return nil
+}
+
+// elfProgram parses an object and returns one program's instructions and
+// the value sizes of its maps (what compiling it alone needs).
+func elfProgram(path, program string) ([]isa.Instruction, []uint32, error) {
+	obj, err := loader.ParseFile(path, loader.ParseOptions{})
+	if err != nil {
+		return nil, nil, badInput("%v", err)
+	}
+	var names []string
+	for _, p := range obj.Programs {
+		names = append(names, p.Name)
+	}
+	name, err := pickProgram(names, program)
+	if err != nil {
+		return nil, nil, err
+	}
+	sizes := make([]uint32, len(obj.Maps))
+	for i, m := range obj.Maps {
+		sizes[i] = m.ValueSize
+	}
+	for _, p := range obj.Programs {
+		if p.Name == name {
+			return p.Insns, sizes, nil
+		}
+	}
+	return nil, nil, badInput("no program %q", name)
+}
+
+func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("inspect", "FILE.o")
+	files, err := parseFlags(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return badInput("want exactly one object file, got %d", len(files))
+	}
+	obj, err := loader.ParseFile(files[0], loader.ParseOptions{})
+	if err != nil {
+		return badInput("%v", err)
+	}
+	helpers := loaderHelpers()
+	fmt.Fprintln(stdout, "programs:")
+	for _, p := range obj.Programs {
+		sizes := make([]uint32, len(obj.Maps))
+		for i, m := range obj.Maps {
+			sizes[i] = m.ValueSize
+		}
+		info, err := validate.Program(p.Insns, &validate.Options{MapValueSizes: sizes})
+		line := fmt.Sprintf("  %-24s section %-16s %6d instructions", p.Name, p.Section, len(p.Insns))
+		if err != nil {
+			line += "  INVALID: " + err.Error()
+		} else {
+			line += fmt.Sprintf("  %d functions", len(info.Functions))
+			var hs []string
+			for _, id := range info.Helpers {
+				name := fmt.Sprintf("#%d", id)
+				if h := helpers.Lookup(id); h != nil {
+					name = fmt.Sprintf("%s(%d)", h.Name, id)
+				} else {
+					name += " (unknown)"
+				}
+				hs = append(hs, name)
+			}
+			if len(hs) > 0 {
+				line += "  helpers: " + strings.Join(hs, " ")
+			}
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	fmt.Fprintln(stdout, "maps:")
+	for i, m := range obj.Maps {
+		ro := ""
+		if m.ReadOnly {
+			ro = " read-only"
+		}
+		fmt.Fprintf(stdout, "  %-3d %-24s %-16s key %4d  value %6d  max_entries %8d%s\n", i, m.Name, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, ro)
+	}
+	if len(obj.Variables) > 0 {
+		fmt.Fprintln(stdout, "variables:")
+		vars := append([]loader.Variable(nil), obj.Variables...)
+		sort.Slice(vars, func(i, j int) bool { return vars[i].Name < vars[j].Name })
+		for _, v := range vars {
+			fmt.Fprintf(stdout, "  %-24s %-16s offset %5d  size %5d\n", v.Name, obj.Maps[v.Map].Name, v.Offset, v.Size)
+		}
+	}
+	return nil
+}
+
+// loaderHelpers is the helper set collections get, for names.
+func loaderHelpers() *vm.Helpers {
+	c, err := loader.Load(&loader.Object{}, loader.Options{Engine: "interp"})
+	if err != nil {
+		return vm.BaseHelpers()
+	}
+	return c.Helpers()
+}
+
+var _ = maps.Array
