@@ -24,6 +24,7 @@ import (
 
 	"github.com/cilium/ebpf/btf"
 
+	"github.com/ebpfjit/ebpfjit/engine"
 	"github.com/ebpfjit/ebpfjit/loader"
 	"github.com/ebpfjit/ebpfjit/loader/maps"
 	"github.com/ebpfjit/ebpfjit/vm"
@@ -113,8 +114,7 @@ func load(data []byte, opts *Options) (*Collection, error) {
 		opts = &Options{}
 	}
 	lo := loader.Options{
-		Engine: string(opts.Engine), NoOptimize: opts.NoOptimize, CPUs: opts.CPUs,
-		Helpers: opts.Helpers, TraceOutput: opts.TraceOutput, MaxMapMemory: opts.MaxMapMemory,
+		CPUs: opts.CPUs, Helpers: opts.Helpers, TraceOutput: opts.TraceOutput, MaxMapMemory: opts.MaxMapMemory,
 	}
 	if opts.BTF != "" {
 		spec, err := btf.LoadSpec(opts.BTF)
@@ -123,7 +123,19 @@ func load(data []byte, opts *Options) (*Collection, error) {
 		}
 		lo.Parse.CORETarget = spec
 	}
-	c, err := loader.LoadBytes(data, lo)
+	obj, err := loader.Parse(data, lo.Parse)
+	if err != nil {
+		return nil, err
+	}
+	eng := opts.Engine
+	if eng == "" {
+		eng = JIT
+	}
+	level := 2
+	if opts.NoOptimize {
+		level = 0
+	}
+	c, err := engine.LoadObject(obj, string(eng), level, lo)
 	if err != nil {
 		return nil, err
 	}

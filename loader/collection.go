@@ -5,24 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"slices"
 	"sync"
 
-	"github.com/ebpfjit/ebpfjit/interp"
-	"github.com/ebpfjit/ebpfjit/jit"
 	"github.com/ebpfjit/ebpfjit/loader/maps"
-	"github.com/ebpfjit/ebpfjit/loader/native"
 	"github.com/ebpfjit/ebpfjit/vm"
 )
 
 // Options configure loading.
 type Options struct {
-	// Engine is "jit" (native code for this machine, the default) or
-	// "interp" (the reference interpreter).
-	Engine string
-	// NoOptimize compiles at -O0 instead of -O2.
-	NoOptimize bool
 	// CPUs is the number of logical CPUs per-CPU maps have (default 1);
 	// every run is bound to one of them.
 	CPUs int
@@ -55,50 +45,32 @@ type Program struct {
 	index int
 	Name  string
 	spec  *ProgramSpec
-	run   engineProgram
+	run   Runner
 	insns int
 }
 
-// engineProgram is a program built by some engine.
-type engineProgram interface {
+// Runner is a program built by some engine (the interpreter, compiled
+// native code, native code from an artifact).
+type Runner interface {
 	RunWith(mem []byte, b *vm.Binding) (uint64, error)
 }
 
-// LoadFile parses and loads an object file.
-func LoadFile(path string, opts Options) (*Collection, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	c, err := LoadBytes(data, opts)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
+// Builder builds one program of a collection for an engine. Keeping the
+// engines out of this package lets a binary that only runs precompiled
+// artifacts leave the compiler out.
+type Builder func(spec *ProgramSpec, env BuildEnv) (Runner, error)
+
+// BuildEnv is what a Builder needs to know of the collection.
+type BuildEnv struct {
+	Index         int         // the program's index in the collection
+	Helpers       *vm.Helpers // the helpers programs may call
+	MapValueSizes []uint32    // value size of each map, by index
 }
 
-// LoadBytes parses and loads an object held in memory.
-func LoadBytes(data []byte, opts Options) (*Collection, error) {
-	obj, err := Parse(data, opts.Parse)
-	if err != nil {
-		return nil, err
-	}
-	return Load(obj, opts)
-}
-
-// Load creates the maps of a parsed object and builds its programs.
-func Load(obj *Object, opts Options) (*Collection, error) {
-	if opts.Engine == "" {
-		opts.Engine = "jit"
-	}
+// New creates the maps of a parsed object and builds its programs.
+func New(obj *Object, opts Options, build Builder) (*Collection, error) {
 	if opts.CPUs <= 0 {
 		opts.CPUs = 1
-	}
-	if opts.Engine == "jit" && !slices.Contains(jit.Arches(), runtime.GOARCH) {
-		return nil, fmt.Errorf("the jit engine has no backend for %s", runtime.GOARCH)
-	}
-	if opts.Engine != "jit" && opts.Engine != "interp" {
-		return nil, fmt.Errorf("unknown engine %q (want jit or interp)", opts.Engine)
 	}
 	out := opts.TraceOutput
 	if out == nil {
@@ -125,28 +97,12 @@ func Load(obj *Object, opts Options) (*Collection, error) {
 	}
 	for i, ps := range obj.Programs {
 		p := &Program{coll: c, index: i, Name: ps.Name, spec: ps, insns: len(ps.Insns)}
-		switch opts.Engine {
-		case "interp":
-			ip, err := interp.New(ps.Insns, interp.Options{Helpers: c.helpers, MapValueSizes: valueSizes})
-			if err != nil {
-				return nil, fmt.Errorf("program %q: %w", ps.Name, err)
-			}
-			p.run = ip
-		case "jit":
-			level := 2
-			if opts.NoOptimize {
-				level = 0
-			}
-			res, err := jit.Compile(ps.Insns, jit.Options{OptLevel: level, Helpers: c.helpers, MapValueSizes: valueSizes})
-			if err != nil {
-				return nil, fmt.Errorf("program %q: %w", ps.Name, err)
-			}
-			np, err := native.Load(res.Code, c.helpers)
-			if err != nil {
-				return nil, fmt.Errorf("program %q: %w", ps.Name, err)
-			}
-			p.run = np
+		run, err := build(ps, BuildEnv{Index: i, Helpers: c.helpers, MapValueSizes: valueSizes})
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("program %q: %w", ps.Name, err)
 		}
+		p.run = run
 		c.programs = append(c.programs, p)
 		c.byName[ps.Name] = p
 	}
@@ -179,6 +135,15 @@ func (c *Collection) Maps() *maps.Set { return c.set }
 
 // Map returns the named map, or nil.
 func (c *Collection) Map(name string) *maps.Map { return c.set.ByName(name) }
+
+// ValueSizes returns the value size of each map, by index.
+func (c *Collection) ValueSizes() []uint32 {
+	out := make([]uint32, c.set.Len())
+	for i := range out {
+		out[i] = c.set.Map(i).ValueSize()
+	}
+	return out
+}
 
 // Object returns the parsed object.
 func (c *Collection) Object() *Object { return c.obj }

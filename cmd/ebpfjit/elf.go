@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ebpfjit/ebpfjit/engine"
 	"github.com/ebpfjit/ebpfjit/isa"
 	"github.com/ebpfjit/ebpfjit/loader"
 	"github.com/ebpfjit/ebpfjit/loader/maps"
@@ -38,8 +39,12 @@ func pickProgram(names []string, name string) (string, error) {
 }
 
 // runELF loads an object and runs one of its programs.
-func runELF(path, program, engine string, noOpt bool, mem memoryFlags, memOut string, stdout io.Writer) error {
-	coll, err := loader.LoadFile(path, loader.Options{Engine: engine, NoOptimize: noOpt})
+func runELF(path, program, eng string, noOpt bool, mem memoryFlags, memOut string, stdout io.Writer) error {
+	level := 2
+	if noOpt {
+		level = 0
+	}
+	coll, err := engine.LoadFile(path, eng, level, loader.Options{})
 	if err != nil {
 		return badInput("%v", err)
 	}
@@ -155,7 +160,7 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 
 // loaderHelpers is the helper set collections get, for names.
 func loaderHelpers() *vm.Helpers {
-	c, err := loader.Load(&loader.Object{}, loader.Options{Engine: "interp"})
+	c, err := engine.LoadObject(&loader.Object{}, "interp", 0, loader.Options{})
 	if err != nil {
 		return vm.BaseHelpers()
 	}

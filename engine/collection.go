@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/ebpfjit/ebpfjit/interp"
+	"github.com/ebpfjit/ebpfjit/jit"
+	"github.com/ebpfjit/ebpfjit/loader"
+	"github.com/ebpfjit/ebpfjit/loader/native"
+)
+
+// Builder returns the loader.Builder of the named engine.
+func Builder(name string, optLevel int) (loader.Builder, error) {
+	if err := Check(name); err != nil {
+		return nil, err
+	}
+	if name == "interp" {
+		return func(ps *loader.ProgramSpec, env loader.BuildEnv) (loader.Runner, error) {
+			return interp.New(ps.Insns, interp.Options{Helpers: env.Helpers, MapValueSizes: env.MapValueSizes})
+		}, nil
+	}
+	return func(ps *loader.ProgramSpec, env loader.BuildEnv) (loader.Runner, error) {
+		res, err := jit.Compile(ps.Insns, jit.Options{OptLevel: optLevel, Helpers: env.Helpers, MapValueSizes: env.MapValueSizes})
+		if err != nil {
+			return nil, err
+		}
+		return native.Load(res.Code, env.Helpers)
+	}, nil
+}
+
+// LoadObject loads a parsed object with the named engine.
+func LoadObject(obj *loader.Object, name string, optLevel int, opts loader.Options) (*loader.Collection, error) {
+	build, err := Builder(name, optLevel)
+	if err != nil {
+		return nil, err
+	}
+	return loader.New(obj, opts, build)
+}
+
+// LoadFile parses an object file and loads it with the named engine.
+func LoadFile(path, name string, optLevel int, opts loader.Options) (*loader.Collection, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := loader.Parse(data, opts.Parse)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c, err := LoadObject(obj, name, optLevel, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
