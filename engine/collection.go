@@ -5,8 +5,10 @@ import (
 	"os"
 
 	"github.com/ebpfjit/ebpfjit/interp"
+	"github.com/ebpfjit/ebpfjit/ir"
 	"github.com/ebpfjit/ebpfjit/jit"
 	"github.com/ebpfjit/ebpfjit/loader"
+	"github.com/ebpfjit/ebpfjit/loader/maps"
 	"github.com/ebpfjit/ebpfjit/loader/native"
 )
 
@@ -21,7 +23,8 @@ func Builder(name string, optLevel int) (loader.Builder, error) {
 		}, nil
 	}
 	return func(ps *loader.ProgramSpec, env loader.BuildEnv) (loader.Runner, error) {
-		res, err := jit.Compile(ps.Insns, jit.Options{OptLevel: optLevel, Helpers: env.Helpers, MapValueSizes: env.MapValueSizes})
+		res, err := jit.Compile(ps.Insns, jit.Options{OptLevel: optLevel, Helpers: env.Helpers,
+			MapValueSizes: env.MapValueSizes, Maps: MapInfo(env.MapSpecs)})
 		if err != nil {
 			return nil, err
 		}
@@ -53,4 +56,17 @@ func LoadFile(path, name string, optLevel int, opts loader.Options) (*loader.Col
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
+}
+
+// MapInfo describes an object's maps to the compiler: lookups in plain
+// arrays compile to arithmetic (values are 8-byte aligned, as the kernel
+// lays them out).
+func MapInfo(specs []*maps.Spec) []ir.MapInfo {
+	out := make([]ir.MapInfo, len(specs))
+	for i, s := range specs {
+		if s.Type == maps.Array {
+			out[i] = ir.MapInfo{Array: true, MaxEntries: s.MaxEntries, Stride: (s.ValueSize + 7) &^ 7}
+		}
+	}
+	return out
 }

@@ -10,7 +10,6 @@
 package interp
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/bits"
@@ -560,12 +559,7 @@ func (m *machine) callHelper(p *Program, pc int, id int32) error {
 	reg := &m.reg
 	r0, err := h.Fn(&m.env, reg[1], reg[2], reg[3], reg[4], reg[5])
 	if err != nil {
-		var re *vm.RunError
-		var tc *vm.TailCall
-		if errors.As(err, &re) || errors.As(err, &tc) {
-			return err
-		}
-		return &vm.RunError{PC: pc, Fault: vm.FaultHelper, Detail: h.Name, Err: err}
+		return vm.HelperError(pc, h.Name, err)
 	}
 	reg[0] = r0
 	clearScratch(reg)

@@ -31,6 +31,12 @@ type Options struct {
 	// Helpers the program may call; nil means vm.BaseHelpers(). Calls
 	// to other ids are rejected at compile time.
 	Helpers *vm.Helpers
+	// MapValueSizes gives the value size of each map the program may
+	// reference by index.
+	MapValueSizes []uint32
+	// Maps describes the maps by index, so that lookups in arrays can be
+	// compiled inline (optional).
+	Maps []ir.MapInfo
 	// Listing asks for Result.Listing (for disassembly).
 	Listing bool
 	// Features are the CPU features the code may use; nil means those
@@ -83,7 +89,7 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 	if helpers == nil {
 		helpers = vm.BaseHelpers()
 	}
-	info, err := validate.Program(prog, &validate.Options{Helpers: helpers})
+	info, err := validate.Program(prog, &validate.Options{Helpers: helpers, MapValueSizes: opts.MapValueSizes})
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +100,11 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 	p, err := ir.Build(prog, info, ir.BuildOptions{PromoteStack: level >= ir.O2})
 	if err != nil {
 		return nil, err
+	}
+	if level >= ir.O2 && len(opts.Maps) > 0 {
+		for _, f := range p.Funcs {
+			ir.InlineArrayLookups(f, opts.Maps)
+		}
 	}
 	ir.Optimize(p, level)
 

@@ -65,6 +65,7 @@ type BuildEnv struct {
 	Index         int         // the program's index in the collection
 	Helpers       *vm.Helpers // the helpers programs may call
 	MapValueSizes []uint32    // value size of each map, by index
+	MapSpecs      []*maps.Spec // the maps, by index
 }
 
 // New creates the maps of a parsed object and builds its programs.
@@ -97,7 +98,7 @@ func New(obj *Object, opts Options, build Builder) (*Collection, error) {
 	}
 	for i, ps := range obj.Programs {
 		p := &Program{coll: c, index: i, Name: ps.Name, spec: ps, insns: len(ps.Insns)}
-		run, err := build(ps, BuildEnv{Index: i, Helpers: c.helpers, MapValueSizes: valueSizes})
+		run, err := build(ps, BuildEnv{Index: i, Helpers: c.helpers, MapValueSizes: valueSizes, MapSpecs: obj.Maps})
 		if err != nil {
 			c.Close()
 			return nil, fmt.Errorf("program %q: %w", ps.Name, err)

@@ -1,6 +1,9 @@
 package vm
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Fault says why a run stopped early.
 type Fault uint8
@@ -62,3 +65,19 @@ func (e *RunError) Error() string {
 }
 
 func (e *RunError) Unwrap() error { return e.Err }
+
+// HelperError turns the error of helper name called at pc into the error
+// a run ends with: run errors and tail calls pass through, memory errors
+// become the fault they name, anything else is FaultHelper.
+func HelperError(pc int, name string, err error) error {
+	var re *RunError
+	var tc *TailCall
+	var me *MemoryError
+	switch {
+	case errors.As(err, &re), errors.As(err, &tc):
+		return err
+	case errors.As(err, &me):
+		return &RunError{PC: pc, Fault: me.Fault, Detail: name + ": " + me.Error()}
+	}
+	return &RunError{PC: pc, Fault: FaultHelper, Detail: name, Err: err}
+}

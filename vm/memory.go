@@ -78,6 +78,24 @@ func (m *Memory) Lookup(addr, n uint64, write bool) (unsafe.Pointer, Fault) {
 	return nil, FaultOutOfBounds
 }
 
+// MemoryError is a helper's access to memory outside the regions. Engines
+// report it as the fault it names, at the helper call, so a helper that
+// reads a bad pointer fails exactly like an inlined load would.
+type MemoryError struct {
+	Fault Fault
+	Addr  uint64
+	N     uint64
+	Write bool
+}
+
+func (e *MemoryError) Error() string {
+	what := "load from"
+	if e.Write {
+		what = "store to"
+	}
+	return fmt.Sprintf("%d-byte %s 0x%x", e.N, what, e.Addr)
+}
+
 // Bytes returns the n bytes at addr as a slice, for helpers. The slice
 // aliases program memory.
 func (m *Memory) Bytes(addr, n uint64, write bool) ([]byte, error) {
@@ -86,7 +104,7 @@ func (m *Memory) Bytes(addr, n uint64, write bool) ([]byte, error) {
 	}
 	p, f := m.Lookup(addr, n, write)
 	if f != FaultNone {
-		return nil, fmt.Errorf("%s: %d bytes at 0x%x", f, n, addr)
+		return nil, &MemoryError{Fault: f, Addr: addr, N: n, Write: write}
 	}
 	return unsafe.Slice((*byte)(p), n), nil
 }

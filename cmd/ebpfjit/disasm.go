@@ -10,8 +10,10 @@ import (
 	"golang.org/x/arch/arm64/arm64asm"
 	"golang.org/x/arch/x86/x86asm"
 
+	"github.com/ebpfjit/ebpfjit/engine"
 	"github.com/ebpfjit/ebpfjit/isa"
 	"github.com/ebpfjit/ebpfjit/jit"
+	"github.com/ebpfjit/ebpfjit/loader/maps"
 )
 
 // cmdDisasm compiles a program and prints every eBPF instruction followed
@@ -31,12 +33,13 @@ func cmdDisasm(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	var in *input
 	var valueSizes []uint32
+	var mapSpecs []*maps.Spec
 	if isELF(files[0]) {
-		prog, sizes, err := elfProgram(files[0], *program)
+		prog, sizes, specs, err := elfProgram(files[0], *program)
 		if err != nil {
 			return err
 		}
-		in, valueSizes = &input{prog: prog}, sizes
+		in, valueSizes, mapSpecs = &input{prog: prog}, sizes, specs
 	} else if in, err = readProgram(files[0]); err != nil {
 		return err
 	}
@@ -48,7 +51,7 @@ func cmdDisasm(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	res, err := jit.Compile(in.prog, jit.Options{Arch: *arch, OptLevel: opt.level(), Listing: true, MapValueSizes: valueSizes, Helpers: loaderHelpers()})
+	res, err := jit.Compile(in.prog, jit.Options{Arch: *arch, OptLevel: opt.level(), Listing: true, MapValueSizes: valueSizes, Maps: engine.MapInfo(mapSpecs), Helpers: loaderHelpers()})
 	if err != nil {
 		return usageError{err}
 	}

@@ -72,10 +72,10 @@ func runELF(path, program, eng string, noOpt bool, mem memoryFlags, memOut strin
 
 // elfProgram parses an object and returns one program's instructions and
 // the value sizes of its maps (what compiling it alone needs).
-func elfProgram(path, program string) ([]isa.Instruction, []uint32, error) {
+func elfProgram(path, program string) ([]isa.Instruction, []uint32, []*maps.Spec, error) {
 	obj, err := loader.ParseFile(path, loader.ParseOptions{})
 	if err != nil {
-		return nil, nil, badInput("%v", err)
+		return nil, nil, nil, badInput("%v", err)
 	}
 	var names []string
 	for _, p := range obj.Programs {
@@ -83,7 +83,7 @@ func elfProgram(path, program string) ([]isa.Instruction, []uint32, error) {
 	}
 	name, err := pickProgram(names, program)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	sizes := make([]uint32, len(obj.Maps))
 	for i, m := range obj.Maps {
@@ -91,10 +91,10 @@ func elfProgram(path, program string) ([]isa.Instruction, []uint32, error) {
 	}
 	for _, p := range obj.Programs {
 		if p.Name == name {
-			return p.Insns, sizes, nil
+			return p.Insns, sizes, obj.Maps, nil
 		}
 	}
-	return nil, nil, badInput("no program %q", name)
+	return nil, nil, nil, badInput("no program %q", name)
 }
 
 func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -167,4 +167,3 @@ func loaderHelpers() *vm.Helpers {
 	return c.Helpers()
 }
 
-var _ = maps.Array

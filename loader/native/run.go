@@ -266,12 +266,7 @@ func (m *Instance) serve(input []byte, b *vm.Binding) (uint64, error) {
 			m.env.Memory = m.memory(input, extra)
 			r0, err := h.Fn(&m.env, c.Args[1], c.Args[2], c.Args[3], c.Args[4], c.Args[5])
 			if err != nil {
-				var re *vm.RunError
-				var tc *vm.TailCall
-				if errors.As(err, &re) || errors.As(err, &tc) {
-					return 0, err
-				}
-				return 0, &vm.RunError{PC: pc, Fault: vm.FaultHelper, Detail: h.Name, Err: err}
+				return 0, vm.HelperError(pc, h.Name, err)
 			}
 			c.Args[0] = r0
 			c.ExitCode = 0
