@@ -62,9 +62,9 @@ type Builder func(spec *ProgramSpec, env BuildEnv) (Runner, error)
 
 // BuildEnv is what a Builder needs to know of the collection.
 type BuildEnv struct {
-	Index         int         // the program's index in the collection
-	Helpers       *vm.Helpers // the helpers programs may call
-	MapValueSizes []uint32    // value size of each map, by index
+	Index         int          // the program's index in the collection
+	Helpers       *vm.Helpers  // the helpers programs may call
+	MapValueSizes []uint32     // value size of each map, by index
 	MapSpecs      []*maps.Spec // the maps, by index
 }
 

@@ -166,4 +166,3 @@ func loaderHelpers() *vm.Helpers {
 	}
 	return c.Helpers()
 }
-
