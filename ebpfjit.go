@@ -25,6 +25,7 @@ import (
 	"github.com/cilium/ebpf/btf"
 
 	"github.com/ebpfjit/ebpfjit/engine"
+	"github.com/ebpfjit/ebpfjit/isa"
 	"github.com/ebpfjit/ebpfjit/loader"
 	"github.com/ebpfjit/ebpfjit/loader/maps"
 	"github.com/ebpfjit/ebpfjit/vm"
@@ -140,6 +141,36 @@ func load(data []byte, opts *Options) (*Collection, error) {
 		return nil, err
 	}
 	return &Collection{c: c}, nil
+}
+
+// NewProgram builds a program from raw little-endian bytecode (no maps),
+// as one program called "main" of its own collection.
+func NewProgram(code []byte, opts *Options) (*Collection, *Program, error) {
+	insns, err := isa.Decode(code)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	eng := opts.Engine
+	if eng == "" {
+		eng = JIT
+	}
+	level := 2
+	if opts.NoOptimize {
+		level = 0
+	}
+	obj := &loader.Object{Programs: []*loader.ProgramSpec{{Name: "main", Insns: insns}}}
+	c, err := engine.LoadObject(obj, string(eng), level, loader.Options{
+		CPUs: opts.CPUs, Helpers: opts.Helpers, TraceOutput: opts.TraceOutput,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	coll := &Collection{c: c}
+	p, _ := coll.Program("main")
+	return coll, p, nil
 }
 
 // Programs lists the names of the programs.
