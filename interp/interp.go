@@ -477,7 +477,17 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 				break
 			}
 			if err := m.callHelper(p, pc, int32(k)); err != nil {
-				return 0, err
+				r, ok := err.(*vm.Return)
+				if !ok {
+					return 0, err
+				}
+				// The helper (a tail call) finished this function.
+				reg[0] = r.R0
+				ret, done := m.exitFunction(stop)
+				if done {
+					return reg[0], nil
+				}
+				pc = ret
 			}
 		case 0x8d:
 			target := *dst
@@ -495,20 +505,11 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 				return 0, err
 			}
 		case 0x95:
-			if m.depth == stop {
-				if stop > 0 {
-					// The end of a function called from a helper.
-					m.depth--
-					reg[10] += vm.StackFrameSize
-				}
+			ret, done := m.exitFunction(stop)
+			if done {
 				return reg[0], nil
 			}
-			m.depth--
-			f := &m.frames[m.depth]
-			reg[6], reg[7], reg[8], reg[9] = f.r6, f.r7, f.r8, f.r9
-			reg[10] += vm.StackFrameSize
-			clearScratch(reg)
-			pc = f.ret
+			pc = ret
 		default:
 			// Unreachable for a validated program.
 			panic(fmt.Sprintf("interp: opcode 0x%02x at %d passed validation", s.op, pc))
@@ -525,6 +526,27 @@ func (p *Program) funcRef(v uint64) (int, bool) {
 	fn := int(v - vm.FuncRefBase)
 	i := p.info.FunctionAt(fn)
 	return fn, i < len(p.info.Functions) && p.info.Functions[i].Start == fn
+}
+
+// exitFunction leaves the current function: it returns the pc to resume
+// at in the caller, or done when the function is the one exec was asked
+// to run (depth stop).
+func (m *machine) exitFunction(stop int) (ret int, done bool) {
+	reg := &m.reg
+	if m.depth == stop {
+		if stop > 0 {
+			// The end of a function called from a helper.
+			m.depth--
+			reg[10] += vm.StackFrameSize
+		}
+		return 0, true
+	}
+	m.depth--
+	f := &m.frames[m.depth]
+	reg[6], reg[7], reg[8], reg[9] = f.r6, f.r7, f.r8, f.r9
+	reg[10] += vm.StackFrameSize
+	clearScratch(reg)
+	return f.ret, false
 }
 
 // pushFrame enters a local call: saves r6-r9 and the return point and

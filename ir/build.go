@@ -233,6 +233,11 @@ func (b *builder) findBlocks() {
 		case isa.KindJump:
 			leaders[pc+1+int(ins.Offset)] = true
 		case isa.KindExit:
+		case isa.KindCall:
+			if ins.Imm != vm.HelperTailCall {
+				return
+			}
+			// A tail call may end the function: the block ends here.
 		default:
 			return
 		}
@@ -517,6 +522,17 @@ func (b *builder) translateBlock(bb *bblock, cur []*Value) {
 	}
 	// Fell through to the next block.
 	next := b.blocks[bb.succs[0]]
+	if lastPC := b.lastInstruction(bb); b.prog[lastPC].Kind() == isa.KindCall && b.prog[lastPC].Imm == vm.HelperTailCall {
+		// If the tail call happened, the function returns its result.
+		done := blk.NewValue(OpHelperReturned, lastPC)
+		ret := b.f.NewBlock(-1)
+		ret.Kind, ret.Controls = BlockReturn, []*Value{cur[isa.R0]}
+		blk.Kind, blk.Cond = BlockIf, CondNe
+		blk.Controls = []*Value{done, b.f.Const(0)}
+		blk.AddEdge(ret, nil)
+		blk.AddEdge(next.ir, b.edgeArgs(next, cur))
+		return
+	}
 	blk.Kind = BlockJump
 	blk.AddEdge(next.ir, b.edgeArgs(next, cur))
 }

@@ -115,6 +115,8 @@ func (e *evaluator) value(v *Value, vals []uint64, args [NumArgs]uint64, depth i
 		return v.Const(), nil
 	case v.Op == OpArg:
 		return args[v.Aux], nil
+	case v.Op == OpHelperReturned:
+		return 0, nil // the evaluator's helpers never end the caller
 	case v.Op.IsBinary():
 		return evalBinary(v.Op, arg(0), arg(1)), nil
 

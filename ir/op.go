@@ -67,6 +67,10 @@ const (
 	OpCallLocal // Args: r1-r5, callee frame; Aux: function index. Result: r0
 	OpCallX     // Args: target, r1-r5, callee frame. Result: r0
 
+	// OpHelperReturned is 1 when the helper just called (a tail call)
+	// finished the calling function on its behalf, else 0.
+	OpHelperReturned
+
 	// OpMapAddr is the address an lddw map reference loads, known only
 	// when the program is bound to its maps. Aux: map index; Aux2: offset
 	// into the value, or -1 for the map itself.
@@ -146,7 +150,8 @@ var opTable = [numOps]opInfo{
 	OpCallLocal: {name: "calllocal", args: 6, effects: true},
 	OpCallX:     {name: "callx", args: 7, effects: true},
 
-	OpMapAddr: {name: "mapaddr"},
+	OpHelperReturned: {name: "helperreturned"},
+	OpMapAddr:        {name: "mapaddr"},
 }
 
 func (op Op) String() string {

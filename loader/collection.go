@@ -189,28 +189,20 @@ func (p *Program) Run(input []byte) (uint64, error) {
 func (p *Program) RunInPlace(mem []byte) (uint64, error) { return p.RunOnCPU(0, mem) }
 
 // RunOnCPU runs the program in place on logical CPU cpu (for per-CPU
-// maps and bpf_get_smp_processor_id). Tail calls continue in the target
-// program on the same memory, up to 33 of them.
+// maps and bpf_get_smp_processor_id). Tail calls run their target on the
+// same memory, up to 33 of them.
 func (p *Program) RunOnCPU(cpu int, mem []byte) (uint64, error) {
 	c := p.coll
 	if cpu < 0 || cpu >= c.cpus {
 		return 0, fmt.Errorf("cpu %d out of range [0, %d)", cpu, c.cpus)
 	}
 	st := statePool.Get().(*runState)
-	*st = runState{coll: c}
 	b := vm.Binding{Regions: c.regions, MapTable: c.table, Data: st, CPU: cpu}
-	cur := p
-	for {
-		r0, err := cur.run.RunWith(mem, &b)
-		var tc *vm.TailCall
-		if errors.As(err, &tc) {
-			cur = c.programs[tc.Prog]
-			continue
-		}
-		*st = runState{}
-		statePool.Put(st)
-		return r0, err
-	}
+	*st = runState{coll: c, mem: mem, binding: &b}
+	r0, err := p.run.RunWith(mem, &b)
+	*st = runState{}
+	statePool.Put(st)
+	return r0, err
 }
 
 // Instructions returns the number of instruction slots of the program.

@@ -54,6 +54,8 @@ const (
 // runState is what the loader's helpers know of a run (vm.Env.Data).
 type runState struct {
 	coll      *Collection
+	mem       []byte // the run's input, where tail calls continue
+	binding   *vm.Binding
 	tailCalls int
 }
 
@@ -151,6 +153,10 @@ func standardHelpers(out io.Writer) *vm.Helpers {
 	reg(helperMapPopElem, "map_pop_elem", queueOp("pop", func(m *maps.Map, v []byte, _ uint64) error { return m.Pop(v) }, true))
 	reg(helperMapPeekElem, "map_peek_elem", queueOp("peek", func(m *maps.Map, v []byte, _ uint64) error { return m.Peek(v) }, true))
 
+	// bpf_tail_call runs the target program in place of the calling
+	// function: its result is what that function returns (vm.Return), and
+	// execution never comes back after the call. An empty slot or the
+	// 33-call limit make the helper fail and the program go on.
 	reg(helperTailCall, "tail_call", func(env *vm.Env, _, mh, index, _, _ uint64) (uint64, error) {
 		st := state(env)
 		m, err := st.mapOf(mh)
@@ -158,14 +164,18 @@ func standardHelpers(out io.Writer) *vm.Helpers {
 			return 0, err
 		}
 		prog, ok := m.Program(uint32(index))
-		if !ok || index > math.MaxUint32 || prog < 0 || prog >= len(st.coll.programs) {
+		if !ok || prog < 0 || prog >= len(st.coll.programs) {
 			return neg(2), nil // ENOENT: execution continues
 		}
 		if st.tailCalls >= maxTailCalls {
 			return neg(7), nil // E2BIG
 		}
 		st.tailCalls++
-		return 0, &vm.TailCall{Prog: prog}
+		r0, err := st.coll.programs[prog].run.RunWith(st.mem, st.binding)
+		if err != nil {
+			return 0, err
+		}
+		return 0, &vm.Return{R0: r0}
 	})
 
 	reg(helperTracePrintk, "trace_printk", func(env *vm.Env, fmtPtr, fmtSize, a1, a2, a3 uint64) (uint64, error) {
@@ -288,15 +298,18 @@ func standardHelpers(out io.Writer) *vm.Helpers {
 		if err != nil {
 			return 0, fmt.Errorf("s2: %w", err)
 		}
+		// Like the kernel: -1, 0 or 1.
 		for i := 0; i < len(a); i++ {
 			var c2 byte
 			if i < len(b) {
 				c2 = b[i]
 			}
-			if a[i] != c2 {
-				return uint64(int64(a[i]) - int64(c2)), nil
-			}
-			if a[i] == 0 {
+			switch {
+			case a[i] < c2:
+				return neg(1), nil
+			case a[i] > c2:
+				return 1, nil
+			case a[i] == 0:
 				return 0, nil
 			}
 		}
@@ -317,6 +330,7 @@ func standardHelpers(out io.Writer) *vm.Helpers {
 			}
 			v, n, errno := parseInteger(text, int(flags&0x1f), signed)
 			if errno != 0 {
+				putLeUint64(out, 0) // the kernel clears the result on error
 				return neg(errno), nil
 			}
 			putLeUint64(out, v)

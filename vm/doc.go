@@ -54,10 +54,18 @@ type Binding struct {
 	CPU      int
 }
 
-// TailCall is returned by the tail-call helper: the run ends here and
-// the embedder continues with program Prog on the same input.
-type TailCall struct {
-	Prog int
+// Return is returned by a helper that finished the calling function on
+// its behalf: the function returns R0 to its caller at once (the whole
+// program ends if it is the entry function). The tail-call helper runs
+// the target program and returns its result this way, which is how a
+// kernel tail call behaves: the target replaces the calling function's
+// frame, so its result goes back to the function's caller.
+type Return struct {
+	R0 uint64
 }
 
-func (t *TailCall) Error() string { return "tail call" }
+func (r *Return) Error() string { return "helper returned from the calling function" }
+
+// HelperTailCall is the tail-call helper's id. Engines check, after a
+// call to it, whether the helper ended the calling function (Return).
+const HelperTailCall = 12

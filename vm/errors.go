@@ -67,14 +67,14 @@ func (e *RunError) Error() string {
 func (e *RunError) Unwrap() error { return e.Err }
 
 // HelperError turns the error of helper name called at pc into the error
-// a run ends with: run errors and tail calls pass through, memory errors
+// a run ends with: run errors and Return pass through, memory errors
 // become the fault they name, anything else is FaultHelper.
 func HelperError(pc int, name string, err error) error {
 	var re *RunError
-	var tc *TailCall
+	var ret *Return
 	var me *MemoryError
 	switch {
-	case errors.As(err, &re), errors.As(err, &tc):
+	case errors.As(err, &re), errors.As(err, &ret):
 		return err
 	case errors.As(err, &me):
 		return &RunError{PC: pc, Fault: me.Fault, Detail: name + ": " + me.Error()}

@@ -528,6 +528,8 @@ func (fl *funcLowering) value(v *ir.Value) error {
 		fl.restoreAcross(v)
 	case v.Op == ir.OpCallX:
 		fl.callX(v)
+	case v.Op == ir.OpHelperReturned:
+		fl.result(v, ctx(native.OffReturned))
 	case v.Op == ir.OpMapAddr:
 		// The run's map table: two entries per map (handle, value).
 		k := 2 * int32(v.Aux)

@@ -527,6 +527,8 @@ func (fl *funcLowering) value(v *ir.Value) error {
 		fl.restoreAcross(v)
 	case v.Op == ir.OpCallX:
 		fl.callX(v)
+	case v.Op == ir.OpHelperReturned:
+		fl.result(v, func(d Reg) { fl.emit(Inst{Op: LDR, Size: 8, Rt: d, Mem: ctxMem(native.OffReturned)}) })
 	case v.Op == ir.OpMapAddr:
 		// The run's map table: two entries per map (handle, value).
 		k := 2 * v.Aux

@@ -68,6 +68,9 @@ type Context struct {
 	// HelperFrame is the eBPF frame pointer of the function calling a
 	// helper that takes a callback: the callback's frame goes below it.
 	HelperFrame uint64
+	// Returned is 1 when the helper just called finished the calling
+	// function (a tail call); its result is in Args[0].
+	Returned uint64
 }
 
 // Region is a memory region as generated code checks it.
@@ -113,4 +116,5 @@ const (
 	OffCodeBase    = OffMapTable + 8
 	OffCallTarget  = OffCodeBase + 8
 	OffHelperFrame = OffCallTarget + 8
+	OffReturned    = OffHelperFrame + 8
 )

@@ -39,4 +39,5 @@ func TestContextOffsets(t *testing.T) {
 	check("CodeBase", unsafe.Offsetof(c.CodeBase), OffCodeBase)
 	check("CallTarget", unsafe.Offsetof(c.CallTarget), OffCallTarget)
 	check("HelperFrame", unsafe.Offsetof(c.HelperFrame), OffHelperFrame)
+	check("Returned", unsafe.Offsetof(c.Returned), OffReturned)
 }

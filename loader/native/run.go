@@ -265,6 +265,12 @@ func (m *Instance) serve(input []byte, b *vm.Binding) (uint64, error) {
 			}
 			m.env.Memory = m.memory(input, extra)
 			r0, err := h.Fn(&m.env, c.Args[1], c.Args[2], c.Args[3], c.Args[4], c.Args[5])
+			c.Returned = 0
+			if ret, ok := err.(*vm.Return); ok && id == vm.HelperTailCall {
+				// Only tail-call sites check for it.
+				r0, err = ret.R0, nil
+				c.Returned = 1
+			}
 			if err != nil {
 				return 0, vm.HelperError(pc, h.Name, err)
 			}
