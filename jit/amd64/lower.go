@@ -3,6 +3,7 @@ package amd64
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/ebpfjit/ebpfjit/ir"
 	"github.com/ebpfjit/ebpfjit/isa"
@@ -114,8 +115,16 @@ func (g *generator) stubs() {
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctxArg(0), Src: Imm(0)})
 	g.leave(native.ExitReturn)
 
-	for key, label := range g.regionCheck {
-		g.emitRegionCheck(key[0], key[1] == 1, label)
+	// In a fixed order, so that compiling is deterministic.
+	keys := make([][2]int, 0, len(g.regionCheck))
+	for key := range g.regionCheck {
+		keys = append(keys, key)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
+	})
+	for _, key := range keys {
+		g.emitRegionCheck(key[0], key[1] == 1, g.regionCheck[key])
 	}
 }
 

@@ -2,6 +2,7 @@ package arm64
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/ebpfjit/ebpfjit/ir"
 	"github.com/ebpfjit/ebpfjit/isa"
@@ -120,8 +121,16 @@ func (g *generator) stubs() {
 	g.emit(Inst{Op: STR, Size: 8, Rt: XZR, Mem: ctxArg(0)})
 	g.leave(native.ExitReturn)
 
-	for key, label := range g.regionCheck {
-		g.emitRegionCheck(key[0], key[1] == 1, label)
+	// In a fixed order, so that compiling is deterministic.
+	keys := make([][2]int, 0, len(g.regionCheck))
+	for key := range g.regionCheck {
+		keys = append(keys, key)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
+	})
+	for _, key := range keys {
+		g.emitRegionCheck(key[0], key[1] == 1, g.regionCheck[key])
 	}
 }
 
