@@ -24,10 +24,12 @@ import (
 
 	"github.com/cilium/ebpf/btf"
 
+	"github.com/ebpfjit/ebpfjit/artifact"
 	"github.com/ebpfjit/ebpfjit/engine"
 	"github.com/ebpfjit/ebpfjit/isa"
 	"github.com/ebpfjit/ebpfjit/loader"
 	"github.com/ebpfjit/ebpfjit/loader/maps"
+	"github.com/ebpfjit/ebpfjit/loader/native"
 	"github.com/ebpfjit/ebpfjit/vm"
 )
 
@@ -57,6 +59,12 @@ type Options struct {
 	TraceOutput io.Writer
 	// MaxMapMemory bounds the memory of all maps (default 1 GiB).
 	MaxMapMemory int
+	// Cache compiles through the on-disk cache of artifacts (JIT only):
+	// an object already compiled with the same options on this machine is
+	// loaded instead of compiled. CacheDir overrides where the cache
+	// lives (default: the user's cache folder).
+	Cache    bool
+	CacheDir string
 }
 
 // Helper is a function programs call by id. Fn gets r1-r5 and returns
@@ -124,10 +132,6 @@ func load(data []byte, opts *Options) (*Collection, error) {
 		}
 		lo.Parse.CORETarget = spec
 	}
-	obj, err := loader.Parse(data, lo.Parse)
-	if err != nil {
-		return nil, err
-	}
 	eng := opts.Engine
 	if eng == "" {
 		eng = JIT
@@ -135,6 +139,29 @@ func load(data []byte, opts *Options) (*Collection, error) {
 	level := 2
 	if opts.NoOptimize {
 		level = 0
+	}
+	if opts.Cache && eng == JIT {
+		cache := &engine.Cache{Dir: opts.CacheDir}
+		if cache.Dir == "" {
+			def, err := engine.DefaultCache()
+			if err != nil {
+				return nil, err
+			}
+			cache = def
+		}
+		a, _, err := cache.Artifact(data, engine.CompileOptions{OptLevel: level, Helpers: opts.Helpers, Parse: lo.Parse})
+		if err != nil {
+			return nil, err
+		}
+		c, err := a.Load(native.HostFeatures(), lo)
+		if err != nil {
+			return nil, err
+		}
+		return &Collection{c: c}, nil
+	}
+	obj, err := loader.Parse(data, lo.Parse)
+	if err != nil {
+		return nil, err
 	}
 	c, err := engine.LoadObject(obj, string(eng), level, lo)
 	if err != nil {
@@ -171,6 +198,29 @@ func NewProgram(code []byte, opts *Options) (*Collection, *Program, error) {
 	coll := &Collection{c: c}
 	p, _ := coll.Program("main")
 	return coll, p, nil
+}
+
+// LoadArtifact loads a compiled artifact (ebpfjit compile). It needs no
+// compiler: the code runs as it was compiled.
+func LoadArtifact(path string, opts *Options) (*Collection, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	a, err := artifact.Unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	c, err := a.Load(native.HostFeatures(), loader.Options{
+		CPUs: opts.CPUs, Helpers: opts.Helpers, TraceOutput: opts.TraceOutput, MaxMapMemory: opts.MaxMapMemory,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &Collection{c: c}, nil
 }
 
 // Programs lists the names of the programs.

@@ -8,9 +8,8 @@ package jit
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
-
-	"golang.org/x/sys/cpu"
 
 	"github.com/ebpfjit/ebpfjit/ir"
 	"github.com/ebpfjit/ebpfjit/isa"
@@ -53,7 +52,20 @@ type Features struct {
 
 // HostFeatures returns the features of the machine running this code.
 func HostFeatures() Features {
-	return Features{ARM64LSE: runtime.GOARCH == "arm64" && cpu.ARM64.HasATOMICS}
+	return FeaturesFromNames(native.HostFeatures())
+}
+
+// Names lists the features by name, as artifacts record them.
+func (f Features) Names() []string {
+	if f.ARM64LSE {
+		return []string{"lse"}
+	}
+	return nil
+}
+
+// FeaturesFromNames is the inverse of Names.
+func FeaturesFromNames(names []string) Features {
+	return Features{ARM64LSE: slices.Contains(names, "lse")}
 }
 
 // Line is one native instruction of a listing.
@@ -71,6 +83,8 @@ type Result struct {
 	Listing []Line
 	// Instructions is the number of eBPF instruction slots compiled.
 	Instructions int
+	// Helpers lists the helper ids the program calls directly.
+	Helpers []int32
 	// Duration is the time compilation took.
 	Duration time.Duration
 }
@@ -129,7 +143,7 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 		ir.SplitArgEdges(f)
 		allocs[i] = regalloc.Allocate(f, target)
 	}
-	res := &Result{IR: p, Instructions: len(prog)}
+	res := &Result{IR: p, Instructions: len(prog), Helpers: info.Helpers}
 	switch arch {
 	case "amd64":
 		code, listing, err := amd64.Generate(p, allocs)

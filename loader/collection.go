@@ -82,7 +82,7 @@ func New(obj *Object, opts Options, build Builder) (*Collection, error) {
 		return nil, err
 	}
 	c := &Collection{obj: obj, set: set, byName: map[string]*Program{}, cpus: opts.CPUs, regions: set.Regions()}
-	c.helpers = standardHelpers(out)
+	c.helpers = StandardHelpers(out)
 	for _, h := range opts.Helpers {
 		c.helpers.Register(h.ID, h.Name, h.Fn)
 	}

@@ -80,9 +80,9 @@ func addrOf(b []byte) uint64 {
 	return uint64(uintptr(unsafe.Pointer(&b[0])))
 }
 
-// standardHelpers returns the helpers every collection has. out is where
+// StandardHelpers returns the helpers every collection has. out is where
 // bpf_trace_printk writes.
-func standardHelpers(out io.Writer) *vm.Helpers {
+func StandardHelpers(out io.Writer) *vm.Helpers {
 	h := vm.BaseHelpers()
 	reg := h.Register
 	reg(helperMapLookupElem, "map_lookup_elem", func(env *vm.Env, mh, key, _, _, _ uint64) (uint64, error) {

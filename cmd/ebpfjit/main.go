@@ -47,6 +47,7 @@ func init() {
 		{"plugin", "act as a bpf_conformance plugin (program hex on stdin)", cmdPlugin},
 		{"asm", "assemble text into raw bytecode", cmdAsm},
 		{"disasm", "compile a program and print its native code", cmdDisasm},
+		{"compile", "compile an ELF object ahead of time (artifact or native ELF)", cmdCompile},
 		{"inspect", "list an ELF object's programs, maps, variables and helpers", cmdInspect},
 	}
 }

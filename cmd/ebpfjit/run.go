@@ -27,6 +27,9 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(files) != 1 {
 		return badInput("want exactly one program file, got %d", len(files))
 	}
+	if data, err := os.ReadFile(files[0]); err == nil && isArtifact(data) {
+		return runArtifact(files[0], data, *program, mem, *memOut, stdout)
+	}
 	if isELF(files[0]) {
 		return runELF(files[0], *program, *eng, opt.level() == 0, mem, *memOut, stdout)
 	}

@@ -8,8 +8,19 @@ import (
 	"sync"
 	"unsafe"
 
+	"golang.org/x/sys/cpu"
+
 	"github.com/ebpfjit/ebpfjit/vm"
 )
+
+// HostFeatures names the optional CPU features of this machine that
+// generated code may use ("lse": the ARMv8.1 atomics).
+func HostFeatures() []string {
+	if runtime.GOARCH == "arm64" && cpu.ARM64.HasATOMICS {
+		return []string{"lse"}
+	}
+	return nil
+}
 
 // Code is a compiled program as the runtime needs it: machine code and
 // the facts needed to run it. It holds no pointers into the compiler, so
