@@ -2,8 +2,8 @@ package engine
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,4 +171,3 @@ func TestCrossCompile(t *testing.T) {
 		coll.Close()
 	}
 }
-
