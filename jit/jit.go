@@ -83,7 +83,8 @@ type Result struct {
 	Listing []Line
 	// Instructions is the number of eBPF instruction slots compiled.
 	Instructions int
-	// Helpers lists the helper ids the program calls directly.
+	// Helpers lists the helper ids the compiled code calls (after inline
+	// map lookups have replaced some calls).
 	Helpers []int32
 	// Duration is the time compilation took.
 	Duration time.Duration
@@ -143,7 +144,7 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 		ir.SplitArgEdges(f)
 		allocs[i] = regalloc.Allocate(f, target)
 	}
-	res := &Result{IR: p, Instructions: len(prog), Helpers: info.Helpers}
+	res := &Result{IR: p, Instructions: len(prog), Helpers: calledHelpers(p)}
 	switch arch {
 	case "amd64":
 		code, listing, err := amd64.Generate(p, allocs)
@@ -172,4 +173,24 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// calledHelpers lists the helper ids the program's IR still calls.
+func calledHelpers(p *ir.Program) []int32 {
+	seen := map[int32]bool{}
+	for _, f := range p.Funcs {
+		for _, b := range f.Blocks {
+			for _, v := range b.Values {
+				if v.Op == ir.OpCall {
+					seen[int32(v.Aux)] = true
+				}
+			}
+		}
+	}
+	ids := make([]int32, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }

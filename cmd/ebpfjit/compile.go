@@ -17,7 +17,8 @@ import (
 // cmdCompile compiles an ELF object ahead of time into an artifact (or a
 // native ELF object) that runs without the compiler.
 func cmdCompile(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compile", "[--arch amd64|arm64] [-O0|-O2] [--lse] [--format artifact|elf] -o OUT FILE.o")
+	fs := newFlagSet("compile", "[--arch amd64|arm64] [-O0|-O2] [--lse] [--format artifact|elf [--header FILE.h]] -o OUT FILE.o")
+	header := fs.String("header", "", "with --format elf: also write a C header declaring the functions, helpers and maps")
 	arch := fs.String("arch", runtime.GOARCH, "target architecture")
 	lse := fs.String("lse", "", "arm64: use the ARMv8.1 atomics (true/false; default: this machine's, or false when cross-compiling)")
 	format := fs.String("format", "artifact", "output: artifact (for ebpfjit run and the Go API) or elf (a native object to link with C)")
@@ -52,12 +53,17 @@ func cmdCompile(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 			return badInput("%v", err)
 		}
 	case "elf":
-		data, err := engine.CompileELF(object, opts)
+		data, h, err := engine.CompileELF(object, opts)
 		if err != nil {
 			return badInput("%s: %v", files[0], err)
 		}
 		if err := os.WriteFile(*out, data, 0o644); err != nil {
 			return badInput("%v", err)
+		}
+		if *header != "" {
+			if err := os.WriteFile(*header, []byte(h), 0o644); err != nil {
+				return badInput("%v", err)
+			}
 		}
 	default:
 		return badInput("unknown --format %q (want artifact or elf)", *format)

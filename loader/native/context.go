@@ -117,4 +117,6 @@ const (
 	OffCallTarget  = OffCodeBase + 8
 	OffHelperFrame = OffCallTarget + 8
 	OffReturned    = OffHelperFrame + 8
+	// ContextSize is the size of a Context.
+	ContextSize = OffReturned + 8
 )

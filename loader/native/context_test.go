@@ -40,4 +40,5 @@ func TestContextOffsets(t *testing.T) {
 	check("CallTarget", unsafe.Offsetof(c.CallTarget), OffCallTarget)
 	check("HelperFrame", unsafe.Offsetof(c.HelperFrame), OffHelperFrame)
 	check("Returned", unsafe.Offsetof(c.Returned), OffReturned)
+	check("Context size", unsafe.Sizeof(c), ContextSize)
 }
