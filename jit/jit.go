@@ -187,7 +187,7 @@ func calledHelpers(p *ir.Program) []int32 {
 			}
 		}
 	}
-	ids := make([]int32, 0, len(seen))
+	var ids []int32
 	for id := range seen {
 		ids = append(ids, id)
 	}
