@@ -48,6 +48,7 @@ func init() {
 		{"asm", "assemble text into raw bytecode", cmdAsm},
 		{"disasm", "compile a program and print its native code", cmdDisasm},
 		{"compile", "compile an ELF object ahead of time (artifact or native ELF)", cmdCompile},
+		{"bench", "time a program: result=<u64> median_ns_per_run=<float>", cmdBench},
 		{"inspect", "list an ELF object's programs, maps, variables and helpers", cmdInspect},
 	}
 }

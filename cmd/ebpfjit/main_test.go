@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -143,6 +144,39 @@ func TestConformanceCommand(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.data"), []byte("-- asm\nmov %r0, 7\nexit\n-- result\n8\n"), 0o644)
 	code, out, _ = invoke(t, "", "conformance", dir)
 	if code != 1 || !strings.Contains(out, "bad.data: expected 0x8, got 0x7") || !strings.HasSuffix(out, "1 passed, 1 failed, 1 skipped\n") {
+		t.Fatalf("exit %d, stdout %q", code, out)
+	}
+}
+
+func TestBenchOutput(t *testing.T) {
+	code, out, errs := invoke(t, "", "bench", "--rounds", "3", "--mem-hex", "e8 03 00 00", "../../bench/asm/prime.s")
+	if code != 0 || !regexp.MustCompile(`^result=168 median_ns_per_run=[0-9]+\.[0-9]+\n$`).MatchString(out) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+}
+
+// TestCompileAndRunArtifact compiles an object ahead of time and runs the
+// artifact, which gives the same result as the object.
+func TestCompileAndRunArtifact(t *testing.T) {
+	art := filepath.Join(t.TempDir(), "globals.art")
+	if code, _, errs := invoke(t, "", "compile", "-o", art, "../../testdata/elf/globals.o"); code != 0 {
+		t.Fatalf("compile: exit %d: %s", code, errs)
+	}
+	mem := strings.Repeat("03 ", 80)
+	_, fromObject, _ := invoke(t, "", "run", "--program", "globals_rw", "--mem-hex", mem, "../../testdata/elf/globals.o")
+	code, fromArtifact, errs := invoke(t, "", "run", "--program", "globals_rw", "--mem-hex", mem, art)
+	if code != 0 || fromArtifact != fromObject || fromObject == "" {
+		t.Fatalf("artifact: exit %d %q %s; object %q", code, fromArtifact, errs, fromObject)
+	}
+	damaged := writeFile(t, "bad.art", []byte("EBPFJITA\x01\x00\x00\x00truncated"))
+	if code, _, errs := invoke(t, "", "run", damaged); code != 2 || !strings.Contains(errs, "checksum") {
+		t.Fatalf("damaged artifact: exit %d, %q", code, errs)
+	}
+}
+
+func TestInspect(t *testing.T) {
+	code, out, _ := invoke(t, "", "inspect", "../../testdata/elf/maps.o")
+	if code != 0 || !strings.Contains(out, "hash_map") || !strings.Contains(out, "map_lookup_elem(1)") {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/ebpfjit/ebpfjit/artifact"
+	"github.com/ebpfjit/ebpfjit/engine"
+	"github.com/ebpfjit/ebpfjit/loader"
+	"github.com/ebpfjit/ebpfjit/loader/native"
+)
+
+// Benchmark rounds: after a warm-up, each round runs the program enough
+// times to last about roundTarget, and the result is the median round's
+// time per run.
+const (
+	benchRounds = 11
+	roundTarget = 30 * time.Millisecond
+)
+
+func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--mem FILE | --mem-hex HEX] [--rounds N] FILE")
+	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp; artifacts run as compiled")
+	program := fs.String("program", "", "program of an ELF object or artifact (needed when it has several)")
+	rounds := fs.Int("rounds", benchRounds, "timed rounds (at least 11 for a stable median)")
+	var mem memoryFlags
+	fs.StringVar(&mem.file, "mem", "", "file holding the input memory")
+	fs.StringVar(&mem.hex, "mem-hex", "", "input memory as hex bytes")
+	opt := optFlags(fs)
+	files, err := parseFlags(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return badInput("want exactly one program file, got %d", len(files))
+	}
+	if *rounds < 1 {
+		return badInput("--rounds must be positive")
+	}
+	run, closeFn, defMem, err := benchTarget(files[0], *eng, opt.level(), *program)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	memory, err := mem.load(defMem)
+	if err != nil {
+		return err
+	}
+	result, ns, err := measure(run, memory, *rounds)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "result=%d median_ns_per_run=%.2f\n", result, ns)
+	return nil
+}
+
+// benchTarget builds the runner for a file: an artifact, an ELF object or
+// a bytecode program.
+func benchTarget(path, eng string, level int, program string) (func([]byte) (uint64, error), func(), []byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, nil, badInput("%v", err)
+	}
+	var coll *loader.Collection
+	switch {
+	case isArtifact(data):
+		a, err := artifact.Unmarshal(data)
+		if err != nil {
+			return nil, nil, nil, badInput("%s: %v", path, err)
+		}
+		if coll, err = a.Load(native.HostFeatures(), loader.Options{}); err != nil {
+			return nil, nil, nil, badInput("%s: %v", path, err)
+		}
+	case detectFormat(path, data) == formatELF:
+		if coll, err = engine.LoadFile(path, eng, level, loader.Options{}); err != nil {
+			return nil, nil, nil, badInput("%v", err)
+		}
+	default:
+		in, err := readProgram(path)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		p, err := buildProgram(eng, in, engine.Options{OptLevel: level})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return p.Run, func() { p.Close() }, in.mem, nil
+	}
+	name, err := pickProgram(coll.Programs(), program)
+	if err != nil {
+		coll.Close()
+		return nil, nil, nil, err
+	}
+	return coll.Program(name).RunInPlace, func() { coll.Close() }, nil, nil
+}
+
+// measure calibrates the number of runs per round, then times rounds and
+// returns the result of the program and the median time per run. Runs
+// reuse mem in place: a program that changes its input sees its own
+// changes on the next run.
+func measure(run func([]byte) (uint64, error), mem []byte, rounds int) (uint64, float64, error) {
+	result, err := run(mem) // warm-up, and the result to report
+	if err != nil {
+		return 0, 0, err
+	}
+	n := 1
+	for {
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if _, err := run(mem); err != nil {
+				return 0, 0, err
+			}
+		}
+		d := time.Since(start)
+		if d >= roundTarget/4 || n >= 1<<30 {
+			n = int(float64(n) * float64(roundTarget) / float64(max(d, time.Microsecond)))
+			n = max(n, 1)
+			break
+		}
+		n *= 4
+	}
+	per := make([]float64, rounds)
+	for r := range per {
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if _, err := run(mem); err != nil {
+				return 0, 0, err
+			}
+		}
+		per[r] = float64(time.Since(start).Nanoseconds()) / float64(n)
+	}
+	sort.Float64s(per)
+	return result, per[len(per)/2], nil
+}
