@@ -30,7 +30,7 @@ func SimplifyCFG(f *Func) bool {
 	// Merging replaces the merged block's parameters by its incoming
 	// arguments; the replacements are collected and applied once, since
 	// the merge and bypass decisions look only at the graph.
-	repl := Replacer{}
+	repl := newReplacer(f)
 	for merged := true; merged; {
 		merged = false
 		for i := 0; i < len(f.Blocks); i++ {
@@ -115,7 +115,7 @@ func removeUnreachable(f *Func) bool {
 
 // mergeSuccessor appends b's only successor to b when b is that block's
 // only predecessor.
-func mergeSuccessor(b *Block, repl Replacer) bool {
+func mergeSuccessor(b *Block, repl *Replacer) bool {
 	if b.Kind != BlockJump {
 		return false
 	}
@@ -124,7 +124,7 @@ func mergeSuccessor(b *Block, repl Replacer) bool {
 		return false
 	}
 	for i, p := range c.Params {
-		repl[p] = b.Succs[0].Args[i]
+		repl.Set(p, b.Succs[0].Args[i])
 	}
 	for _, v := range c.Values {
 		v.Block = b

@@ -47,7 +47,7 @@ func DeadCode(f *Func) bool {
 		}
 	}
 	changed := false
-	dead := Replacer{}
+	dead := newReplacer(f)
 	for _, b := range f.Blocks {
 		kept := b.Values[:0]
 		for _, v := range b.Values {
@@ -63,11 +63,11 @@ func DeadCode(f *Func) bool {
 		b.Values = kept
 		for _, p := range b.Params {
 			if !live[p.ID] {
-				dead[p] = p
+				dead.Set(p, p)
 			}
 		}
 	}
-	if len(dead) > 0 {
+	if dead.Len() > 0 {
 		removeParams(f, dead)
 		changed = true
 	}

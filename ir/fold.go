@@ -14,7 +14,7 @@ import (
 // the memory accesses that use them. A frame access whose folded offset
 // lies inside the frame loses its run-time check.
 func Fold(f *Func) bool {
-	repl := Replacer{}
+	repl := newReplacer(f)
 	changed := false
 	for _, b := range f.Reachable() {
 		for _, v := range b.Values {
@@ -26,7 +26,7 @@ func Fold(f *Func) bool {
 			}
 			if w := foldValue(v); w != nil {
 				if w != v {
-					repl[v] = w
+					repl.Set(v, w)
 				}
 				changed = true
 			}

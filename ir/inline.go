@@ -26,7 +26,7 @@ const helperMapLookupElem = 1
 // reference.
 func InlineArrayLookups(f *Func, maps []MapInfo) bool {
 	changed := false
-	repl := Replacer{}
+	repl := newReplacer(f)
 	for _, b := range f.Blocks {
 		var out []*Value
 		for _, v := range b.Values {
@@ -47,7 +47,7 @@ func InlineArrayLookups(f *Func, maps []MapInfo) bool {
 			res := f.newValue(b, OpAnd, pc, ptr, mask)
 			res.Var = v.Var
 			out = append(out, key, base, diff, mask, off, ptr, res)
-			repl[v] = res
+			repl.Set(v, res)
 			changed = true
 		}
 		b.Values = out

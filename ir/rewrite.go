@@ -2,22 +2,46 @@ package ir
 
 // Replacer substitutes values: every use of a replaced value becomes a use
 // of its replacement (following chains). Passes collect replacements and
-// apply them in one sweep.
-type Replacer map[*Value]*Value
+// apply them in one sweep. It is indexed by value ID, so lookups are a
+// slice access.
+type Replacer struct {
+	to []*Value
+	n  int
+}
 
-func (r Replacer) resolve(v *Value) *Value {
-	for {
-		w, ok := r[v]
-		if !ok || w == v {
+func newReplacer(f *Func) *Replacer { return &Replacer{to: make([]*Value, f.NumValues())} }
+
+// Set records that v is to be replaced by w.
+func (r *Replacer) Set(v, w *Value) {
+	for v.ID >= len(r.to) {
+		r.to = append(r.to, make([]*Value, len(r.to)+1)...)
+	}
+	if r.to[v.ID] == nil {
+		r.n++
+	}
+	r.to[v.ID] = w
+}
+
+// Has reports whether v is replaced.
+func (r *Replacer) Has(v *Value) bool { return v.ID < len(r.to) && r.to[v.ID] != nil }
+
+// Len returns how many values are replaced.
+func (r *Replacer) Len() int { return r.n }
+
+func (r *Replacer) resolve(v *Value) *Value {
+	for v.ID < len(r.to) {
+		w := r.to[v.ID]
+		if w == nil || w == v {
 			return v
 		}
 		v = w
 	}
+	return v
 }
 
 // Apply rewrites every operand, control and edge argument of f.
-func (r Replacer) Apply(f *Func) {
-	if len(r) == 0 {
+func (r *Replacer) Apply(f *Func) {
+	if r.n == 0 {
 		return
 	}
 	for _, b := range f.Blocks {
@@ -44,7 +68,7 @@ func (r Replacer) Apply(f *Func) {
 // construction, not an optimisation: -O0 gets it too.
 func eliminateTrivialParams(f *Func) {
 	for {
-		repl := Replacer{}
+		repl := newReplacer(f)
 		for _, b := range f.Blocks {
 			if len(b.Params) == 0 || len(b.Preds) == 0 {
 				continue
@@ -70,11 +94,11 @@ func eliminateTrivialParams(f *Func) {
 					}
 				}
 				if trivial && same != nil {
-					repl[p] = same
+					repl.Set(p, same)
 				}
 			}
 		}
-		if len(repl) == 0 {
+		if repl.Len() == 0 {
 			return
 		}
 		repl.Apply(f)
@@ -107,12 +131,12 @@ func uniquePreds(b *Block) []*Block {
 
 // removeParams deletes the parameters in dead (and the matching edge
 // arguments).
-func removeParams(f *Func, dead Replacer) {
+func removeParams(f *Func, dead *Replacer) {
 	for _, b := range f.Blocks {
 		keep := make([]bool, len(b.Params))
 		any := false
 		for i, p := range b.Params {
-			_, gone := dead[p]
+			gone := dead.Has(p)
 			keep[i] = !gone
 			any = any || gone
 		}

@@ -8,7 +8,7 @@ package ir
 // extensions.
 func RemoveZExt(f *Func) bool {
 	narrow := narrowValues(f)
-	repl := Replacer{}
+	repl := newReplacer(f)
 	changed := false
 	for _, b := range f.Blocks {
 		for _, v := range b.Values {
@@ -20,17 +20,17 @@ func RemoveZExt(f *Func) bool {
 			switch v.Op {
 			case OpZExt32:
 				if narrow[v.Args[0].ID] <= 32 {
-					repl[v] = v.Args[0]
+					repl.Set(v, v.Args[0])
 					changed = true
 				}
 			case OpZExt16:
 				if narrow[v.Args[0].ID] <= 16 {
-					repl[v] = v.Args[0]
+					repl.Set(v, v.Args[0])
 					changed = true
 				}
 			case OpZExt8:
 				if narrow[v.Args[0].ID] <= 8 {
-					repl[v] = v.Args[0]
+					repl.Set(v, v.Args[0])
 					changed = true
 				}
 			}

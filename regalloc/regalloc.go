@@ -92,9 +92,8 @@ func Allocate(f *ir.Func, t Target) *Result {
 		return intervals[i].v.ID < intervals[j].v.ID
 	})
 
-	a := &allocator{target: t, res: res}
-	a.free = map[Reg]bool{}
-	for _, r := range t.Allocatable() {
+	a := &allocator{target: t, res: res, allocatable: t.Allocatable()}
+	for _, r := range a.allocatable {
 		a.free[r] = true
 	}
 	for _, iv := range intervals {
@@ -144,17 +143,59 @@ func Allocate(f *ir.Func, t Target) *Result {
 }
 
 type allocator struct {
-	target    Target
-	res       *Result
-	active    []*interval // sorted by end
-	free      map[Reg]bool
-	nslots    int
-	freeSlots []slotUse
+	target      Target
+	allocatable []Reg
+	res         *Result
+	active      []*interval // sorted by end
+	free        [256]bool   // by register
+	nslots      int
+	busy        slotHeap  // slots in use, by the end of their use
+	freeSlots   []slotUse // slots whose use has ended, by when (ascending)
 }
 
+// slotUse is a spill slot taken until end.
 type slotUse struct {
 	slot int
 	end  int
+}
+
+// slotHeap is a min-heap of slot uses by end.
+type slotHeap []slotUse
+
+func (h *slotHeap) push(u slotUse) {
+	*h = append(*h, u)
+	i := len(*h) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if (*h)[parent].end <= (*h)[i].end {
+			break
+		}
+		(*h)[parent], (*h)[i] = (*h)[i], (*h)[parent]
+		i = parent
+	}
+}
+
+func (h *slotHeap) pop() slotUse {
+	old := *h
+	top := old[0]
+	last := len(old) - 1
+	old[0] = old[last]
+	*h = old[:last]
+	i := 0
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < last && (*h)[l].end < (*h)[m].end {
+			m = l
+		}
+		if r < last && (*h)[r].end < (*h)[m].end {
+			m = r
+		}
+		if m == i {
+			return top
+		}
+		(*h)[i], (*h)[m] = (*h)[m], (*h)[i]
+		i = m
+	}
 }
 
 func (a *allocator) expire(pos int) {
@@ -178,7 +219,7 @@ func (a *allocator) assign(iv *interval) {
 	if want != NoReg && a.free[want] {
 		reg = want
 	} else {
-		for _, r := range a.target.Allocatable() {
+		for _, r := range a.allocatable {
 			if a.free[r] {
 				reg = r
 				break
@@ -211,17 +252,23 @@ func (a *allocator) insertActive(iv *interval) {
 	a.active[i] = iv
 }
 
-// slot returns a spill slot free over [start, end).
+// slot returns a spill slot free over [start, end). Uses leave the busy
+// heap in order of their end, so the free queue is sorted by when each
+// slot became free and its head is the only candidate to check (a request
+// may start earlier than one before it: a spilled victim's interval).
 func (a *allocator) slot(start, end int) int {
-	for i, s := range a.freeSlots {
-		if s.end <= start {
-			a.freeSlots[i].end = end
-			return s.slot
-		}
+	for len(a.busy) > 0 && a.busy[0].end <= start {
+		a.freeSlots = append(a.freeSlots, a.busy.pop())
 	}
-	s := a.nslots
-	a.nslots++
-	a.freeSlots = append(a.freeSlots, slotUse{s, end})
+	var s int
+	if len(a.freeSlots) > 0 && a.freeSlots[0].end <= start {
+		s = a.freeSlots[0].slot
+		a.freeSlots = a.freeSlots[1:]
+	} else {
+		s = a.nslots
+		a.nslots++
+	}
+	a.busy.push(slotUse{s, end})
 	return s
 }
 
