@@ -73,6 +73,7 @@ type builder struct {
 
 	blocks  []*bblock
 	blockAt map[int]int // leader slot -> index in blocks
+	kinds   []isa.Kind  // by slot: classifying costs, and it is asked for often
 
 	frame *Value // the r10 argument
 }
@@ -87,6 +88,10 @@ func buildFunc(prog []isa.Instruction, info *validate.Info, fi int, opts BuildOp
 	if fi == 0 {
 		b.f.Name = "main"
 	}
+	b.kinds = make([]isa.Kind, fn.End-fn.Start)
+	for pc := fn.Start; pc < fn.End; pc++ {
+		b.kinds[pc-fn.Start] = prog[pc].Kind()
+	}
 	b.analyzeStack()
 	b.findBlocks()
 	b.liveness()
@@ -94,6 +99,9 @@ func buildFunc(prog []isa.Instruction, info *validate.Info, fi int, opts BuildOp
 	eliminateTrivialParams(b.f)
 	return b.f, nil
 }
+
+// kind returns the kind of the instruction at slot pc.
+func (b *builder) kind(pc int) isa.Kind { return b.kinds[pc-b.fn.Start] }
 
 // instructions calls fn for every instruction start of the function.
 func (b *builder) instructions(fn func(pc int, ins isa.Instruction)) {
@@ -122,7 +130,7 @@ func (b *builder) analyzeStack() {
 	var accesses []access
 	b.instructions(func(pc int, ins isa.Instruction) {
 		x := ins.Source() == isa.SourceX
-		switch ins.Kind() {
+		switch b.kind(pc) {
 		case isa.KindLoad, isa.KindLoadSX:
 			if ins.Src == isa.R10 {
 				accesses = append(accesses, access{slotKey{ins.Offset, uint8(ins.Size().Bytes())}, false, true})
@@ -225,7 +233,7 @@ func (b *builder) findBlocks() {
 	leaders := map[int]bool{b.fn.Start: true}
 	b.instructions(func(pc int, ins isa.Instruction) {
 		next := pc + 1
-		switch ins.Kind() {
+		switch b.kind(pc) {
 		case isa.KindJA:
 			leaders[pc+1+int(ins.Offset)] = true
 		case isa.KindJA32:
@@ -262,7 +270,7 @@ func (b *builder) findBlocks() {
 	for i, bb := range b.blocks {
 		last := b.lastInstruction(bb)
 		ins := b.prog[last]
-		switch ins.Kind() {
+		switch b.kind(last) {
 		case isa.KindJA:
 			bb.succs = []int{b.blockAt[last+1+int(ins.Offset)]}
 		case isa.KindJA32:
@@ -316,7 +324,7 @@ func (b *builder) useDef(pc int) (use, def varSet) {
 		return 0
 	}
 	x := ins.Source() == isa.SourceX
-	switch ins.Kind() {
+	switch b.kind(pc) {
 	case isa.KindALU:
 		use = reg(ins.Dst)
 		if x {
@@ -522,7 +530,7 @@ func (b *builder) translateBlock(bb *bblock, cur []*Value) {
 	}
 	// Fell through to the next block.
 	next := b.blocks[bb.succs[0]]
-	if lastPC := b.lastInstruction(bb); b.prog[lastPC].Kind() == isa.KindCall && b.prog[lastPC].Imm == vm.HelperTailCall {
+	if lastPC := b.lastInstruction(bb); b.kind(lastPC) == isa.KindCall && b.prog[lastPC].Imm == vm.HelperTailCall {
 		// If the tail call happened, the function returns its result.
 		done := blk.NewValue(OpHelperReturned, lastPC)
 		ret := b.f.NewBlock(-1)
@@ -552,7 +560,7 @@ func (b *builder) translateInstruction(blk *Block, bb *bblock, pc int, ins isa.I
 	unary := func(op Op, arg *Value) {
 		set(cur, ins.Dst, blk.NewValue(op, pc, arg))
 	}
-	switch ins.Kind() {
+	switch b.kind(pc) {
 	case isa.KindALU:
 		op := aluOps[ins.ALUOp()]
 		if ins.IsSigned() {
