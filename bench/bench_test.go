@@ -1,11 +1,11 @@
 package bench
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/ebpfjit/ebpfjit/asm"
 	"github.com/ebpfjit/ebpfjit/interp"
@@ -17,6 +17,67 @@ import (
 func jitSupported(b testing.TB) {
 	if !slices.Contains(jit.Arches(), runtime.GOARCH) {
 		b.Skipf("no jit backend for %s", runtime.GOARCH)
+	}
+}
+
+// BenchmarkSuite runs every program of the suite on every engine:
+// BenchmarkSuite/<program>/<engine>. Compare ratios within one run
+// (benchstat); the report (go run ./bench/report) gives the same numbers
+// as a table.
+func BenchmarkSuite(b *testing.B) {
+	for _, s := range Suite {
+		for _, eng := range Engines {
+			b.Run(s.Name+"/"+eng, func(b *testing.B) {
+				r, err := NewRunner(s, eng)
+				if errors.Is(err, ErrSkip) {
+					b.Skip(err)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer r.Close()
+				if res, _, err := r.Batch(1); err != nil || res != s.Want && !(eng == "kernel" && res == uint64(uint32(s.Want))) {
+					b.Fatalf("result %d, %v; want %d", res, err, s.Want)
+				}
+				b.ResetTimer()
+				if _, _, err := r.Batch(b.N); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// TestEveryEngine checks every program on every engine once (the short
+// mode of the suite: it must never rot).
+func TestEveryEngine(t *testing.T) {
+	for _, s := range Suite {
+		for _, eng := range Engines {
+			t.Run(s.Name+"/"+eng, func(t *testing.T) {
+				if (eng != "interp" && eng != "go" && eng != "kernel") && !slices.Contains(jit.Arches(), runtime.GOARCH) {
+					t.Skip("no jit for this machine")
+				}
+				r, err := NewRunner(s, eng)
+				if errors.Is(err, ErrSkip) {
+					t.Skip(err)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				m, err := Measure(r, 1, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := s.Want
+				if eng == "kernel" {
+					want = uint64(uint32(want))
+				}
+				if m.Result != want {
+					t.Fatalf("result %d, want %d", m.Result, want)
+				}
+			})
+		}
 	}
 }
 
@@ -33,76 +94,6 @@ func load(b testing.TB, prog []isa.Instruction, level int) *native.Program {
 	}
 	b.Cleanup(func() { p.Close() })
 	return p
-}
-
-type runner func(mem []byte) (uint64, error)
-
-// engines builds the engines compared on every program.
-func engines(b testing.TB, prog []isa.Instruction) map[string]runner {
-	ip, err := interp.New(prog, interp.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	out := map[string]runner{"interp": ip.Run}
-	if slices.Contains(jit.Arches(), runtime.GOARCH) {
-		out["jit-O0"] = load(b, prog, 0).NewInstance().Run
-		out["jit-O2"] = load(b, prog, 2).NewInstance().Run
-	}
-	return out
-}
-
-// TestResults checks every engine and the Go baseline compute the
-// expected result of every program.
-func TestResults(t *testing.T) {
-	for _, p := range LoopPrograms {
-		prog, err := p.Instructions()
-		if err != nil {
-			t.Fatal(err)
-		}
-		mem := p.Input()
-		if got := p.Go(mem); got != p.Want {
-			t.Errorf("%s: Go baseline gives %d, want %d", p.Name, got, p.Want)
-		}
-		for name, run := range engines(t, prog) {
-			got, err := run(mem)
-			if err != nil || got != p.Want {
-				t.Errorf("%s on %s: %d, %v; want %d", p.Name, name, got, err, p.Want)
-			}
-		}
-	}
-}
-
-// BenchmarkLoops compares the engines with plain Go on the loop-heavy
-// programs. Compare ratios within one run (benchstat).
-func BenchmarkLoops(b *testing.B) {
-	for _, p := range LoopPrograms {
-		prog, err := p.Instructions()
-		if err != nil {
-			b.Fatal(err)
-		}
-		mem := p.Input()
-		b.Run(p.Name+"/go", func(b *testing.B) {
-			for b.Loop() {
-				if p.Go(mem) != p.Want {
-					b.Fatal("wrong result")
-				}
-			}
-		})
-		runs := engines(b, prog)
-		for _, name := range []string{"interp", "jit-O0", "jit-O2"} {
-			run, ok := runs[name]
-			if !ok {
-				continue
-			}
-			b.Run(p.Name+"/"+name, func(b *testing.B) {
-				for b.Loop() {
-					if r, err := run(mem); err != nil || r != p.Want {
-						b.Fatal("wrong result", r, err)
-					}
-				}
-			})
-		}
-	}
 }
 
 func mustAssemble(b testing.TB, src string) []isa.Instruction {
@@ -138,8 +129,8 @@ func BenchmarkEmptyCall(b *testing.B) {
 }
 
 // BenchmarkHelperExit measures one exit to a Go helper and the re-entry:
-// each iteration runs a loop of 1000 calls to helper 8 and the same loop
-// without the call; the difference per call is reported as ns/exit.
+// the same loop of 1000 iterations with and without a call to helper 8,
+// measured in one benchmark; the difference per call is ns/exit.
 func BenchmarkHelperExit(b *testing.B) {
 	const n = 1000
 	loop := func(body string) string {
@@ -147,55 +138,13 @@ func BenchmarkHelperExit(b *testing.B) {
 	}
 	with := load(b, mustAssemble(b, loop("call 8")), 2).NewInstance()
 	without := load(b, mustAssemble(b, loop("mov %r0, 0")), 2).NewInstance()
-	var withNS, withoutNS time.Duration
+	w, wo := FuncRunner(func() (uint64, error) { return with.Run(nil) }), FuncRunner(func() (uint64, error) { return without.Run(nil) })
+	var withNS, withoutNS int64
 	for b.Loop() {
-		t0 := time.Now()
-		with.Run(nil)
-		t1 := time.Now()
-		without.Run(nil)
-		withoutNS += time.Since(t1)
-		withNS += t1.Sub(t0)
+		_, d1, _ := w.Batch(1)
+		_, d2, _ := wo.Batch(1)
+		withNS += d1.Nanoseconds()
+		withoutNS += d2.Nanoseconds()
 	}
 	b.ReportMetric(float64(withNS-withoutNS)/float64(b.N)/n, "ns/exit")
-}
-
-// BenchmarkCompile measures compile time per eBPF instruction at -O0 and
-// -O2 for synthetic programs of growing size; linear growth shows as a
-// flat ns/insn.
-func BenchmarkCompile(b *testing.B) {
-	jitSupported(b)
-	for _, n := range []int{1000, 10000, 100000} {
-		prog := Synthetic(n, uint64(n))
-		for _, level := range []int{0, 2} {
-			b.Run(fmt.Sprintf("n=%d/O%d", n, level), func(b *testing.B) {
-				for b.Loop() {
-					if _, err := jit.Compile(prog, jit.Options{OptLevel: level}); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(prog)), "ns/insn")
-			})
-		}
-	}
-}
-
-func TestSyntheticRuns(t *testing.T) {
-	prog := Synthetic(2000, 1)
-	ip, err := interp.New(prog, interp.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem := make([]byte, 64)
-	want, err := ip.Run(mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if slices.Contains(jit.Arches(), runtime.GOARCH) {
-		for _, level := range []int{0, 2} {
-			got, err := load(t, prog, level).Run(mem)
-			if err != nil || got != want {
-				t.Fatalf("-O%d: %#x, %v; interpreter %#x", level, got, err, want)
-			}
-		}
-	}
 }

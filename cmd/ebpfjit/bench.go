@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"time"
 
 	"github.com/ebpfjit/ebpfjit/artifact"
+	"github.com/ebpfjit/ebpfjit/bench"
 	"github.com/ebpfjit/ebpfjit/engine"
 	"github.com/ebpfjit/ebpfjit/loader"
 	"github.com/ebpfjit/ebpfjit/loader/native"
@@ -97,41 +97,10 @@ func benchTarget(path, eng string, level int, program string) (func([]byte) (uin
 	return coll.Program(name).RunInPlace, func() { coll.Close() }, nil, nil
 }
 
-// measure calibrates the number of runs per round, then times rounds and
-// returns the result of the program and the median time per run. Runs
+// measure times run on mem with the suite's method (bench.Measure). Runs
 // reuse mem in place: a program that changes its input sees its own
 // changes on the next run.
 func measure(run func([]byte) (uint64, error), mem []byte, rounds int) (uint64, float64, error) {
-	result, err := run(mem) // warm-up, and the result to report
-	if err != nil {
-		return 0, 0, err
-	}
-	n := 1
-	for {
-		start := time.Now()
-		for i := 0; i < n; i++ {
-			if _, err := run(mem); err != nil {
-				return 0, 0, err
-			}
-		}
-		d := time.Since(start)
-		if d >= roundTarget/4 || n >= 1<<30 {
-			n = int(float64(n) * float64(roundTarget) / float64(max(d, time.Microsecond)))
-			n = max(n, 1)
-			break
-		}
-		n *= 4
-	}
-	per := make([]float64, rounds)
-	for r := range per {
-		start := time.Now()
-		for i := 0; i < n; i++ {
-			if _, err := run(mem); err != nil {
-				return 0, 0, err
-			}
-		}
-		per[r] = float64(time.Since(start).Nanoseconds()) / float64(n)
-	}
-	sort.Float64s(per)
-	return result, per[len(per)/2], nil
+	m, err := bench.Measure(bench.FuncRunner(func() (uint64, error) { return run(mem) }), rounds, roundTarget)
+	return m.Result, m.NsPerRun, err
 }

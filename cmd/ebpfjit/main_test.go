@@ -149,7 +149,7 @@ func TestConformanceCommand(t *testing.T) {
 }
 
 func TestBenchOutput(t *testing.T) {
-	code, out, errs := invoke(t, "", "bench", "--rounds", "3", "--mem-hex", "e8 03 00 00", "../../bench/asm/prime.s")
+	code, out, errs := invoke(t, "", "bench", "--rounds", "3", "../../examples/prime.data")
 	if code != 0 || !regexp.MustCompile(`^result=168 median_ns_per_run=[0-9]+\.[0-9]+\n$`).MatchString(out) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
 	}
