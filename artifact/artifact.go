@@ -267,9 +267,18 @@ func (a *Artifact) Load(hostFeatures []string, opts loader.Options) (*loader.Col
 			}
 		}
 		code := p.Code
-		return native.Load(&code, env.Helpers)
+		np, err := native.Load(&code, env.Helpers)
+		if err != nil {
+			return nil, err
+		}
+		return nativeRunner{np}, nil
 	})
 }
+
+// nativeRunner adapts native code to the loader (loader.Instancer).
+type nativeRunner struct{ *native.Program }
+
+func (n nativeRunner) NewRunner() loader.Runner { return n.NewInstance() }
 
 type writer struct{ buf bytes.Buffer }
 

@@ -70,7 +70,7 @@ func NewRunner(s *Spec, eng string) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	prog := coll.Program(s.Program)
+	inst := coll.Program(s.Program).NewInstance()
 	mem := s.Input()
 	runs := 0
 	return &Runner{Batch: func(n int) (uint64, time.Duration, error) {
@@ -92,7 +92,7 @@ func NewRunner(s *Spec, eng string) (*Runner, error) {
 			start := time.Now()
 			for i := 0; i < chunk; i++ {
 				var err error
-				if r, err = prog.RunInPlace(mem); err != nil {
+				if r, err = inst.RunOnCPU(0, mem); err != nil {
 					return 0, 0, err
 				}
 			}

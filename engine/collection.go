@@ -28,9 +28,20 @@ func Builder(name string, optLevel int) (loader.Builder, error) {
 		if err != nil {
 			return nil, err
 		}
-		return native.Load(res.Code, env.Helpers)
+		np, err := native.Load(res.Code, env.Helpers)
+		if err != nil {
+			return nil, err
+		}
+		return NativeRunner{np}, nil
 	}, nil
 }
+
+// NativeRunner adapts native code to the loader: each of the loader's
+// per-goroutine instances gets its own execution context.
+type NativeRunner struct{ *native.Program }
+
+// NewRunner implements loader.Instancer.
+func (n NativeRunner) NewRunner() loader.Runner { return n.NewInstance() }
 
 // LoadObject loads a parsed object with the named engine.
 func LoadObject(obj *loader.Object, name string, optLevel int, opts loader.Options) (*loader.Collection, error) {

@@ -47,12 +47,21 @@ type Program struct {
 	spec  *ProgramSpec
 	run   Runner
 	insns int
+	pool  sync.Pool // of *Instance
 }
 
 // Runner is a program built by some engine (the interpreter, compiled
 // native code, native code from an artifact).
 type Runner interface {
 	RunWith(mem []byte, b *vm.Binding) (uint64, error)
+}
+
+// Instancer is a Runner that can hand out per-run state (an execution
+// context and stacks): the loader keeps one for each goroutine running
+// the program instead of going through the runner's own pool.
+type Instancer interface {
+	Runner
+	NewRunner() Runner
 }
 
 // Builder builds one program of a collection for an engine. Keeping the
@@ -177,7 +186,39 @@ func (c *Collection) Close() error {
 	return errors.Join(errs...)
 }
 
-var statePool = sync.Pool{New: func() any { return new(runState) }}
+// Instance runs a program from one goroutine at a time: it owns the
+// run's state, so a run needs no pool. Programs keep a pool of them for
+// Run; callers running a program in a loop can keep their own.
+type Instance struct {
+	p   *Program
+	st  runState
+	b   vm.Binding
+	run Runner
+}
+
+// NewInstance returns an Instance of the program.
+func (p *Program) NewInstance() *Instance {
+	c := p.coll
+	in := &Instance{p: p, run: p.run}
+	if i, ok := p.run.(Instancer); ok {
+		in.run = i.NewRunner()
+	}
+	in.b = vm.Binding{Regions: c.regions, MapTable: c.table, Data: &in.st}
+	return in
+}
+
+// RunOnCPU runs the program in place on logical CPU cpu.
+func (in *Instance) RunOnCPU(cpu int, mem []byte) (uint64, error) {
+	c := in.p.coll
+	if cpu < 0 || cpu >= c.cpus {
+		return 0, fmt.Errorf("cpu %d out of range [0, %d)", cpu, c.cpus)
+	}
+	in.st = runState{coll: c, mem: mem, binding: &in.b}
+	in.b.CPU = cpu
+	r0, err := in.run.RunWith(mem, &in.b)
+	in.st.mem = nil
+	return r0, err
+}
 
 // Run runs the program on a copy of input and returns r0.
 func (p *Program) Run(input []byte) (uint64, error) {
@@ -196,12 +237,12 @@ func (p *Program) RunOnCPU(cpu int, mem []byte) (uint64, error) {
 	if cpu < 0 || cpu >= c.cpus {
 		return 0, fmt.Errorf("cpu %d out of range [0, %d)", cpu, c.cpus)
 	}
-	st := statePool.Get().(*runState)
-	b := vm.Binding{Regions: c.regions, MapTable: c.table, Data: st, CPU: cpu}
-	*st = runState{coll: c, mem: mem, binding: &b}
-	r0, err := p.run.RunWith(mem, &b)
-	*st = runState{}
-	statePool.Put(st)
+	in, _ := p.pool.Get().(*Instance)
+	if in == nil {
+		in = p.NewInstance()
+	}
+	r0, err := in.RunOnCPU(cpu, mem)
+	p.pool.Put(in)
 	return r0, err
 }
 
