@@ -1,6 +1,10 @@
 package regalloc
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ebpfjit/ebpfjit/ir"
+)
 
 // Operand is one end of a move: a register, a spill slot or a constant.
 type Operand struct {
@@ -103,4 +107,44 @@ func (r *Result) EdgeMoves(args, params []*irValue, tmp Operand) []Move {
 		moves = append(moves, Move{Dst: dst, Src: src})
 	}
 	return Sequentialize(moves, tmp)
+}
+
+// Forwarders finds the blocks that need no code at all: a jump whose
+// values all need nothing (needed says which do) and whose edge moves are
+// all no-ops, other than the first block of the layout. It returns, by
+// block ID, where control really goes from such a block (following
+// chains of them), and nil for blocks that emit code. Backends alias the
+// labels of forwarders to their destinations, so branches skip them.
+func (r *Result) Forwarders(needed func(*ir.Value) bool, tmp Operand) []*ir.Block {
+	dest := make([]*ir.Block, r.Func.NumBlocks())
+	empty := func(b *ir.Block) bool {
+		if b.Kind != ir.BlockJump || b == r.Order[0] || b.Succs[0].To == b {
+			return false
+		}
+		for _, v := range b.Values {
+			if needed(v) {
+				return false
+			}
+		}
+		return len(r.EdgeMoves(b.Succs[0].Args, b.Succs[0].To.Params, tmp)) == 0
+	}
+	for _, b := range r.Order {
+		if empty(b) {
+			dest[b.ID] = b.Succs[0].To
+		}
+	}
+	// Follow chains; a cycle of empty blocks (an empty endless loop)
+	// keeps its code.
+	for _, b := range r.Order {
+		d := dest[b.ID]
+		for steps := 0; d != nil && dest[d.ID] != nil && steps < len(r.Order); steps++ {
+			d = dest[d.ID]
+		}
+		if d != nil && dest[d.ID] != nil {
+			dest[b.ID] = nil
+			continue
+		}
+		dest[b.ID] = d
+	}
+	return dest
 }

@@ -199,9 +199,10 @@ type funcLowering struct {
 	g        *generator
 	f        *ir.Func
 	ra       *regalloc.Result
-	frame    int32 // bytes of spill slots below the return address
-	labels   []int // by block ID
-	pc       int   // eBPF instruction being lowered, for listings
+	frame    int32       // bytes of spill slots below the return address
+	labels   []int       // by block ID
+	forward  []*ir.Block // by block ID: where an empty block forwards to
+	pc       int         // eBPF instruction being lowered, for listings
 	deferred []func()
 }
 
@@ -222,7 +223,18 @@ func (fl *funcLowering) lower() error {
 	}
 	fl.zeroFrame()
 
-	order := fl.ra.Order
+	// Blocks that need no code forward their labels to their
+	// destinations; the others are emitted in order, and a branch to the
+	// block laid out next falls through.
+	fl.forward = fl.ra.Forwarders(fl.needed, regalloc.RegOperand(regalloc.Reg(RAX)))
+	var order []*ir.Block
+	for _, b := range fl.ra.Order {
+		if d := fl.forward[b.ID]; d != nil {
+			a.Alias(fl.labels[b.ID], fl.labels[d.ID])
+			continue
+		}
+		order = append(order, b)
+	}
 	for i, b := range order {
 		var next *ir.Block
 		if i+1 < len(order) {
@@ -236,6 +248,14 @@ func (fl *funcLowering) lower() error {
 		d()
 	}
 	return nil
+}
+
+// landing returns where a jump to b really lands (past empty blocks).
+func (fl *funcLowering) landing(b *ir.Block) *ir.Block {
+	if d := fl.forward[b.ID]; d != nil {
+		return d
+	}
+	return b
 }
 
 // zeroFrame clears the part of the eBPF frame the function may read
@@ -396,7 +416,7 @@ func (fl *funcLowering) block(b *ir.Block, next *ir.Block) error {
 	case ir.BlockJump:
 		e := b.Succs[0]
 		fl.edgeMoves(e)
-		if e.To != next {
+		if fl.landing(e.To) != next {
 			fl.emit(Inst{Op: JMP, Dst: L(fl.labels[e.To.ID])})
 		}
 	case ir.BlockIf:
@@ -492,7 +512,7 @@ func (fl *funcLowering) compare(c ir.Cond, is32 bool, x, y *ir.Value) Cond {
 
 func (fl *funcLowering) branch(b *ir.Block, next *ir.Block) {
 	cc := fl.compare(b.Cond, b.Is32, b.Controls[0], b.Controls[1])
-	taken, fall := b.Succs[0].To, b.Succs[1].To
+	taken, fall := fl.landing(b.Succs[0].To), fl.landing(b.Succs[1].To)
 	switch {
 	case fall == next:
 		fl.emit(Inst{Op: JCC, Cond: cc, Dst: L(fl.labels[taken.ID])})

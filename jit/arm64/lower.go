@@ -205,7 +205,8 @@ type funcLowering struct {
 	f        *ir.Func
 	ra       *regalloc.Result
 	frame    int64
-	labels   []int
+	labels   []int       // by block ID
+	forward  []*ir.Block // by block ID: where an empty block forwards to
 	pc       int
 	deferred []func()
 }
@@ -227,7 +228,18 @@ func (fl *funcLowering) lower() error {
 	fl.adjustSP(SUB, fl.frame)
 	fl.emit(Inst{Op: STR, Size: 8, Rt: X30, Mem: fl.spMem(fl.frame - 8)})
 	fl.zeroFrame()
-	order := fl.ra.Order
+	// Blocks that need no code forward their labels to their
+	// destinations; the others are emitted in order, and a branch to the
+	// block laid out next falls through.
+	fl.forward = fl.ra.Forwarders(fl.needed, regalloc.RegOperand(regalloc.Reg(tmp0)))
+	var order []*ir.Block
+	for _, b := range fl.ra.Order {
+		if d := fl.forward[b.ID]; d != nil {
+			a.Alias(fl.labels[b.ID], fl.labels[d.ID])
+			continue
+		}
+		order = append(order, b)
+	}
 	for i, b := range order {
 		var next *ir.Block
 		if i+1 < len(order) {
@@ -241,6 +253,14 @@ func (fl *funcLowering) lower() error {
 		d()
 	}
 	return nil
+}
+
+// landing returns where a jump to b really lands (past empty blocks).
+func (fl *funcLowering) landing(b *ir.Block) *ir.Block {
+	if d := fl.forward[b.ID]; d != nil {
+		return d
+	}
+	return b
 }
 
 // adjustSP adds or subtracts n bytes from SP.
@@ -370,7 +390,7 @@ func (fl *funcLowering) block(b *ir.Block, next *ir.Block) error {
 		for _, m := range fl.ra.EdgeMoves(e.Args, e.To.Params, regalloc.RegOperand(regalloc.Reg(tmp0))) {
 			fl.move(m)
 		}
-		if e.To != next {
+		if fl.landing(e.To) != next {
 			fl.emit(Inst{Op: B, Label: fl.labels[e.To.ID]})
 		}
 	case ir.BlockIf:
@@ -465,7 +485,7 @@ func (fl *funcLowering) compare(c ir.Cond, is32 bool, x, y *ir.Value) Cond {
 }
 
 func (fl *funcLowering) branch(b *ir.Block, next *ir.Block) {
-	taken, fall := b.Succs[0].To, b.Succs[1].To
+	taken, fall := fl.landing(b.Succs[0].To), fl.landing(b.Succs[1].To)
 	x, y := b.Controls[0], b.Controls[1]
 	jump := func(cc Cond, target *ir.Block) {
 		fl.emit(Inst{Op: BCOND, Cond: cc, Label: fl.labels[target.ID]})
