@@ -18,6 +18,8 @@
 package ebpfjit
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -125,12 +127,18 @@ func load(data []byte, opts *Options) (*Collection, error) {
 	lo := loader.Options{
 		CPUs: opts.CPUs, Helpers: opts.Helpers, TraceOutput: opts.TraceOutput, MaxMapMemory: opts.MaxMapMemory,
 	}
+	var coreKey string
 	if opts.BTF != "" {
-		spec, err := btf.LoadSpec(opts.BTF)
+		raw, err := os.ReadFile(opts.BTF)
+		if err != nil {
+			return nil, fmt.Errorf("BTF: %w", err)
+		}
+		spec, err := btf.LoadSpecFromReader(bytes.NewReader(raw))
 		if err != nil {
 			return nil, fmt.Errorf("BTF %s: %w", opts.BTF, err)
 		}
 		lo.Parse.CORETarget = spec
+		coreKey = fmt.Sprintf("%x", sha256.Sum256(raw))
 	}
 	eng := opts.Engine
 	if eng == "" {
@@ -149,7 +157,7 @@ func load(data []byte, opts *Options) (*Collection, error) {
 			}
 			cache = def
 		}
-		a, _, err := cache.Artifact(data, engine.CompileOptions{OptLevel: level, Helpers: opts.Helpers, Parse: lo.Parse})
+		a, _, err := cache.Artifact(data, engine.CompileOptions{OptLevel: level, Helpers: opts.Helpers, Parse: lo.Parse, COREKey: coreKey})
 		if err != nil {
 			return nil, err
 		}

@@ -27,6 +27,26 @@ type CompileOptions struct {
 	Helpers []vm.Helper
 	// Parse configures reading the object (CO-RE target BTF).
 	Parse loader.ParseOptions
+	// COREKey identifies Parse.CORETarget for the cache (a hash of the
+	// file it came from, say): the code of an object with CO-RE
+	// relocations depends on the target. With a target and no key, Cache
+	// compiles without storing.
+	COREKey string
+}
+
+// coreIdentity names the BTF that CO-RE relocations resolve against, for
+// cache keys; "" when it cannot be named.
+func (o CompileOptions) coreIdentity() string {
+	if o.Parse.CORETarget != nil {
+		if o.COREKey == "" {
+			return ""
+		}
+		return "btf:" + o.COREKey
+	}
+	// The host kernel's BTF changes only with the kernel build.
+	release, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	version, _ := os.ReadFile("/proc/sys/kernel/version")
+	return fmt.Sprintf("kernel:%q %q", release, version)
 }
 
 // target resolves the architecture and features options imply.
@@ -49,7 +69,8 @@ func (o CompileOptions) inputHash(object []byte) [32]byte {
 	arch, feat := o.target()
 	h := sha256.New()
 	h.Write(object)
-	fmt.Fprintf(h, "\x00arch=%s level=%d features=%v compiler=%s format=%d", arch, o.OptLevel, feat.Names(), artifact.CompilerVersion, artifact.FormatVersion)
+	fmt.Fprintf(h, "\x00arch=%s level=%d features=%v compiler=%s format=%d core=%s maxdata=%d",
+		arch, o.OptLevel, feat.Names(), artifact.CompilerVersion, artifact.FormatVersion, o.coreIdentity(), o.Parse.MaxDataSize)
 	var sum [32]byte
 	copy(sum[:], h.Sum(nil))
 	return sum
@@ -75,6 +96,9 @@ func CompileArtifact(object []byte, opts CompileOptions) (*artifact.Artifact, er
 		OptLevel: opts.OptLevel, Maps: obj.Maps, ProgramSlots: obj.ProgramSlots, Variables: obj.Variables,
 	}
 	for _, ps := range obj.Programs {
+		if len(ps.COREFailures) > 0 {
+			return nil, fmt.Errorf("program %q: %w", ps.Name, ps.COREFailures[0])
+		}
 		res, err := jit.Compile(ps.Insns, jit.Options{Arch: arch, OptLevel: opts.OptLevel, Helpers: helpers,
 			MapValueSizes: sizes, Maps: MapInfo(obj.Maps), Features: &feat})
 		if err != nil {
@@ -112,6 +136,12 @@ func (c *Cache) Path(object []byte, opts CompileOptions) string {
 // valid entry exists, else compiling it and storing the result. The
 // second result reports a cache hit.
 func (c *Cache) Artifact(object []byte, opts CompileOptions) (*artifact.Artifact, bool, error) {
+	if opts.coreIdentity() == "" {
+		// A CO-RE target we cannot name: an entry could be reused for
+		// another target.
+		a, err := CompileArtifact(object, opts)
+		return a, false, err
+	}
 	path := c.Path(object, opts)
 	want := opts.inputHash(object)
 	if data, err := os.ReadFile(path); err == nil {

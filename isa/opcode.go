@@ -158,6 +158,11 @@ const (
 	CallKfunc  = 2 // imm: BTF id of a kernel function
 )
 
+// COREPoison is the helper id that libbpf and cilium/ebpf call in place
+// of an instruction whose CO-RE relocation failed (a poisoned lddw loads
+// it into r10 instead). No helper has it.
+const COREPoison = 0xbad2310
+
 // Commonly used full opcodes.
 const (
 	OpLDDW  uint8 = uint8(ClassLD) | uint8(ModeIMM) | uint8(SizeDW) // 0x18

@@ -107,6 +107,10 @@ func New(obj *Object, opts Options, build Builder) (*Collection, error) {
 	}
 	for i, ps := range obj.Programs {
 		p := &Program{coll: c, index: i, Name: ps.Name, spec: ps, insns: len(ps.Insns)}
+		if len(ps.COREFailures) > 0 {
+			c.Close()
+			return nil, fmt.Errorf("program %q: %w", ps.Name, ps.COREFailures[0])
+		}
 		run, err := build(ps, BuildEnv{Index: i, Helpers: c.helpers, MapValueSizes: valueSizes, MapSpecs: obj.Maps})
 		if err != nil {
 			c.Close()

@@ -7,6 +7,7 @@ package loader
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -37,6 +38,10 @@ type ProgramSpec struct {
 	Name    string
 	Section string
 	Insns   []isa.Instruction
+	// COREFailures are the reachable instructions whose CO-RE relocation
+	// the target BTF cannot satisfy: the program parses but does not
+	// load (New refuses it), as with libbpf.
+	COREFailures []COREFailure
 }
 
 // Variable is a global variable: a slice of a data section's value.
@@ -54,7 +59,16 @@ type ParseOptions struct {
 	// Nil means the host kernel's (/sys/kernel/btf/vmlinux) when the
 	// object needs it.
 	CORETarget *btf.Spec
+	// MaxDataSize bounds the bytes of zero-initialised data (.bss and
+	// other NOBITS sections) an object may declare, default 64 MiB. Such
+	// sections cost nothing in the file, so without a bound a few bytes
+	// of ELF could ask for gigabytes before the maps' memory limit is
+	// ever consulted.
+	MaxDataSize uint64
 }
+
+// DefaultMaxDataSize is ParseOptions.MaxDataSize when it is zero.
+const DefaultMaxDataSize = 64 << 20
 
 // ParseFile reads an object file.
 func ParseFile(path string, opts ParseOptions) (*Object, error) {
@@ -79,6 +93,9 @@ func Parse(data []byte, opts ParseOptions) (obj *Object, err error) {
 			obj, err = nil, fmt.Errorf("malformed ELF object: %v", r)
 		}
 	}()
+	if err := checkDataSize(data, opts); err != nil {
+		return nil, err
+	}
 	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("reading ELF object: %w", err)
@@ -89,7 +106,7 @@ func Parse(data []byte, opts ParseOptions) (obj *Object, err error) {
 	if len(spec.Programs) == 0 {
 		// Code only in .text (a lone bpf_main built with plain clang):
 		// every function there is a program.
-		return parseTextOnly(data)
+		return parseTextOnly(data, opts)
 	}
 	return fromSpec(spec, opts)
 }
@@ -132,11 +149,11 @@ func fromSpec(spec *ebpf.CollectionSpec, opts ParseOptions) (*Object, error) {
 	sort.Strings(progNames)
 	for _, name := range progNames {
 		ps := spec.Programs[name]
-		insns, err := convert(ps, mapIndex, opts)
+		insns, failures, err := convert(ps, spec, mapIndex, opts)
 		if err != nil {
 			return nil, fmt.Errorf("program %q (section %s): %w", name, ps.SectionName, err)
 		}
-		obj.Programs = append(obj.Programs, &ProgramSpec{Name: name, Section: ps.SectionName, Insns: insns})
+		obj.Programs = append(obj.Programs, &ProgramSpec{Name: name, Section: ps.SectionName, Insns: insns, COREFailures: failures})
 	}
 	return obj, nil
 }
@@ -223,51 +240,85 @@ func contentBytes(v any) ([]byte, error) {
 // convert applies CO-RE relocations, marshals the linked instructions and
 // decodes them into our representation, turning map and data references
 // into map indices.
-func convert(ps *ebpf.ProgramSpec, mapIndex map[string]int, opts ParseOptions) ([]isa.Instruction, error) {
+func convert(ps *ebpf.ProgramSpec, coll *ebpf.CollectionSpec, mapIndex map[string]int, opts ParseOptions) ([]isa.Instruction, []COREFailure, error) {
 	insns := ps.Copy().Instructions
-	if err := applyCORE(insns, opts); err != nil {
-		return nil, err
+	var relos []*btf.CORERelocation
+	var at []*ciliumasm.Instruction
+	for i := range insns {
+		if r := btf.CORERelocationMetadata(&insns[i]); r != nil {
+			relos = append(relos, r)
+			at = append(at, &insns[i])
+		}
+	}
+	poison, err := relocateCORE(relos, at, coll.Types, opts)
+	if err != nil {
+		return nil, nil, err
 	}
 	var buf bytes.Buffer
 	// Marshal rewrites call offsets in place: it works on our copy.
 	if err := insns.Marshal(&buf, binary.LittleEndian); err != nil {
-		return nil, fmt.Errorf("linking: %w", err)
+		return nil, nil, fmt.Errorf("linking: %w", err)
 	}
 	prog, err := isa.Decode(buf.Bytes())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	pcOf := map[*ciliumasm.Instruction]int{}
 	iter := insns.Iterate()
 	for iter.Next() {
 		ins := iter.Ins
 		pc := int(iter.Offset)
+		pcOf[ins] = pc
 		switch {
 		case ins.IsKfuncCall():
-			return nil, fmt.Errorf("instruction %d: kfunc calls are not supported in userspace", pc)
+			return nil, nil, fmt.Errorf("instruction %d: call of kfunc %q: kfuncs are not supported in userspace", pc, ins.Reference())
 		case ins.OpCode.IsDWordLoad() && ins.Src == ciliumasm.PseudoMapFD:
-			idx, err := lookupMap(ins, mapIndex, pc)
+			idx, err := lookupMap(ins, coll, mapIndex, pc)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			prog[pc].Src, prog[pc].Imm, prog[pc].Ref = isa.PseudoMapIdx, int32(idx), ins.Reference()
 			prog[pc+1].Imm = 0
 		case ins.OpCode.IsDWordLoad() && ins.Src == ciliumasm.PseudoMapValue:
-			idx, err := lookupMap(ins, mapIndex, pc)
+			idx, err := lookupMap(ins, coll, mapIndex, pc)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			off := uint32(uint64(ins.Constant) >> 32)
 			prog[pc].Src, prog[pc].Imm, prog[pc].Ref = isa.PseudoMapIdxValue, int32(idx), ins.Reference()
 			prog[pc+1].Imm = int32(off)
+		case ins.OpCode.IsDWordLoad() && ins.Src == 0 && ins.Reference() != "":
+			// The address of a symbol the object does not define: an
+			// extern variable, or a __ksym kernel variable.
+			return nil, nil, fmt.Errorf("instruction %d: the address of %q, which the object does not define (extern and __ksym variables cannot be resolved in userspace)", pc, ins.Reference())
 		case ins.OpCode.IsDWordLoad() && ins.Src != 0 && ins.Src != ciliumasm.PseudoFunc:
-			return nil, fmt.Errorf("instruction %d: reference %q (lddw src %d) cannot be resolved in userspace", pc, ins.Reference(), ins.Src)
+			return nil, nil, fmt.Errorf("instruction %d: reference %q (lddw src %d) cannot be resolved in userspace", pc, ins.Reference(), ins.Src)
 		}
 	}
-	return prog, nil
+	var pcs []int
+	var descs []string
+	for _, p := range poison {
+		pcs = append(pcs, pcOf[p.ins])
+		descs = append(descs, p.relo)
+	}
+	return prog, settlePoison(prog, pcs, descs), nil
 }
 
-func lookupMap(ins *ciliumasm.Instruction, mapIndex map[string]int, pc int) (int, error) {
+func lookupMap(ins *ciliumasm.Instruction, coll *ebpf.CollectionSpec, mapIndex map[string]int, pc int) (int, error) {
 	name := ins.Reference()
+	var kconfig *btf.Datasec
+	if name == "" && coll.Types != nil && coll.Types.TypeByName(".kconfig", &kconfig) == nil {
+		// cilium/ebpf fills .kconfig from the running kernel's
+		// configuration when it loads into the kernel; userspace has no
+		// such thing.
+		var vars []string
+		for _, v := range kconfig.Vars {
+			if bv, ok := v.Type.(*btf.Var); ok {
+				vars = append(vars, bv.Name)
+			}
+		}
+		return 0, fmt.Errorf("instruction %d: reads an extern __kconfig variable (the object declares %s): kernel configuration values are not available in userspace", pc, strings.Join(vars, ", "))
+	}
 	idx, ok := mapIndex[name]
 	if !ok {
 		return 0, fmt.Errorf("instruction %d: reference to unknown map or section %q", pc, name)
@@ -275,40 +326,40 @@ func lookupMap(ins *ciliumasm.Instruction, mapIndex map[string]int, pc int) (int
 	return idx, nil
 }
 
-// applyCORE resolves CO-RE relocations offline against the target BTF.
-func applyCORE(insns ciliumasm.Instructions, opts ParseOptions) error {
-	var relos []*btf.CORERelocation
-	var at []*ciliumasm.Instruction
-	iter := insns.Iterate()
-	for iter.Next() {
-		if r := btf.CORERelocationMetadata(iter.Ins); r != nil {
-			relos = append(relos, r)
-			at = append(at, iter.Ins)
-		}
+// checkDataSize refuses objects whose NOBITS sections (.bss) declare more
+// than opts.MaxDataSize bytes, before anything allocates them.
+func checkDataSize(data []byte, opts ParseOptions) error {
+	limit := opts.MaxDataSize
+	if limit == 0 {
+		limit = DefaultMaxDataSize
 	}
-	if len(relos) == 0 {
-		return nil
-	}
-	target := opts.CORETarget
-	if target == nil {
-		var err error
-		target, err = btf.LoadKernelSpec()
-		if err != nil {
-			return fmt.Errorf("program has %d CO-RE relocations and no target BTF was given (and the host's is unavailable: %v)", len(relos), err)
-		}
-	}
-	b, err := btf.NewBuilder(nil, nil)
+	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
-		return err
+		return nil // the real parse reports it
 	}
-	fixups, err := btf.CORERelocate(relos, []*btf.Spec{target}, binary.LittleEndian, b.Add)
-	if err != nil {
-		return fmt.Errorf("CO-RE: %w", err)
-	}
-	for i, f := range fixups {
-		if err := f.Apply(at[i]); err != nil {
-			return fmt.Errorf("CO-RE fixup for %s: %w", relos[i], err)
+	var total uint64
+	for _, sec := range f.Sections {
+		if sec.Type != elf.SHT_NOBITS || sec.Flags&elf.SHF_ALLOC == 0 {
+			continue
 		}
+		if sec.Size > limit || total+sec.Size > limit {
+			return fmt.Errorf("section %s declares %s of zero-initialised data, more than the limit of %s (ParseOptions.MaxDataSize)",
+				sec.Name, sizeString(sec.Size), sizeString(limit))
+		}
+		total += sec.Size
 	}
 	return nil
+}
+
+// sizeString formats a byte count for messages.
+func sizeString(n uint64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

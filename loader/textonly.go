@@ -9,6 +9,9 @@ import (
 	"sort"
 	"strings"
 
+	ciliumasm "github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/btf"
+
 	"github.com/ebpfjit/ebpfjit/isa"
 	"github.com/ebpfjit/ebpfjit/loader/maps"
 )
@@ -26,7 +29,7 @@ const (
 // global function in .text is a program, calls to global functions and
 // references to data sections are resolved from the relocations, and
 // each referenced data section becomes a one-element array map.
-func parseTextOnly(data []byte) (*Object, error) {
+func parseTextOnly(data []byte, opts ParseOptions) (*Object, error) {
 	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("reading ELF object: %w", err)
@@ -45,6 +48,11 @@ func parseTextOnly(data []byte) (*Object, error) {
 	}
 	text := f.Sections[textIdx]
 	code, err := text.Data()
+	if err != nil {
+		return nil, fmt.Errorf("section .text: %w", err)
+	}
+	code = append([]byte(nil), code...)
+	poison, err := relocateTextCORE(data, code, opts)
 	if err != nil {
 		return nil, fmt.Errorf("section .text: %w", err)
 	}
@@ -154,7 +162,19 @@ func parseTextOnly(data []byte) (*Object, error) {
 		if sym.Value%isa.InstructionSize != 0 || sym.Value/isa.InstructionSize >= uint64(len(prog)) {
 			return nil, fmt.Errorf("function %q at byte %d is outside .text", sym.Name, sym.Value)
 		}
-		obj.Programs = append(obj.Programs, &ProgramSpec{Name: sym.Name, Section: ".text", Insns: entryAt(prog, int(sym.Value/isa.InstructionSize))})
+		k := int(sym.Value / isa.InstructionSize)
+		insns := entryAt(prog, k)
+		var pcs []int
+		var descs []string
+		for _, p := range poison {
+			pc := p.index
+			if k != 0 {
+				pc += 2 // past the shim of entryAt
+			}
+			pcs, descs = append(pcs, pc), append(descs, p.relo)
+		}
+		failures := settlePoison(insns, pcs, descs)
+		obj.Programs = append(obj.Programs, &ProgramSpec{Name: sym.Name, Section: ".text", Insns: insns, COREFailures: failures})
 	}
 	if len(obj.Programs) == 0 {
 		return nil, errors.New("the object has no programs (no program sections and no global function in .text)")
@@ -162,6 +182,56 @@ func parseTextOnly(data []byte) (*Object, error) {
 	sort.Slice(obj.Programs, func(i, j int) bool { return obj.Programs[i].Name < obj.Programs[j].Name })
 	sort.Slice(obj.Variables, func(i, j int) bool { return obj.Variables[i].Name < obj.Variables[j].Name })
 	return obj, nil
+}
+
+// relocateTextCORE applies the CO-RE relocations .BTF.ext records for
+// .text to code, in place.
+func relocateTextCORE(data, code []byte, opts ParseOptions) ([]poisoned, error) {
+	spec, ext, err := btf.LoadSpecAndExtInfosFromReader(bytes.NewReader(data))
+	if err != nil {
+		if errors.Is(err, btf.ErrNotFound) {
+			return nil, nil // no BTF, so no CO-RE either
+		}
+		return nil, fmt.Errorf("reading BTF for CO-RE: %w", err)
+	}
+	if ext == nil || len(ext.CORERelos[".text"]) == 0 {
+		return nil, nil
+	}
+	insns, err := ciliumasm.AppendInstructions(nil, bytes.NewReader(code), binary.LittleEndian, "linux")
+	if err != nil {
+		return nil, err
+	}
+	byOffset := map[int]*ciliumasm.Instruction{}
+	iter := insns.Iterate()
+	for iter.Next() {
+		byOffset[int(iter.Offset)] = iter.Ins
+	}
+	var relos []*btf.CORERelocation
+	var at []*ciliumasm.Instruction
+	offsetOf := map[*ciliumasm.Instruction]int{}
+	for _, r := range ext.CORERelos[".text"] {
+		ins := byOffset[int(r.Offset)]
+		if ins == nil {
+			return nil, fmt.Errorf("CO-RE relocation at instruction %d, which is not the start of one", r.Offset)
+		}
+		relos, at = append(relos, r.Relo), append(at, ins)
+		offsetOf[ins] = int(r.Offset)
+	}
+	poison, err := relocateCORE(relos, at, spec, opts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range poison {
+		poison[i].index = offsetOf[poison[i].ins]
+	}
+	for ins, off := range offsetOf {
+		var buf bytes.Buffer
+		if _, err := ins.Marshal(&buf, binary.LittleEndian); err != nil {
+			return nil, fmt.Errorf("instruction %d after CO-RE: %w", off, err)
+		}
+		copy(code[off*isa.InstructionSize:], buf.Bytes())
+	}
+	return poison, nil
 }
 
 // entryAt makes the function at slot k of code the program's entry. When

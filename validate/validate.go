@@ -201,6 +201,9 @@ func checkInstruction(prog []isa.Instruction, pc int, fn Function, fi int, info 
 			return errorf(pc, "r10 is read-only")
 		}
 	case isa.KindLDDW:
+		if ins.Dst == isa.R10 && ins.Src == isa.PseudoNone && ins.Imm == isa.COREPoison {
+			return errorf(pc, "poisoned by a CO-RE relocation the target BTF cannot satisfy")
+		}
 		if ins.Dst == isa.R10 {
 			return errorf(pc, "r10 is read-only")
 		}
@@ -246,6 +249,9 @@ func checkInstruction(prog []isa.Instruction, pc int, fn Function, fi int, info 
 		}
 		return sameFunction(t)
 	case isa.KindCall:
+		if ins.Imm == isa.COREPoison {
+			return errorf(pc, "poisoned by a CO-RE relocation the target BTF cannot satisfy")
+		}
 		if opts.Helpers != nil && !opts.Helpers.Has(ins.Imm) {
 			return errorf(pc, "unknown helper %d", ins.Imm)
 		}

@@ -22,7 +22,8 @@ const (
 )
 
 func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--mem FILE | --mem-hex HEX] [--rounds N] FILE")
+	fs := newFlagSet("bench", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--btf FILE] [--mem FILE | --mem-hex HEX] [--rounds N] FILE")
+	core := newBTFFlag(fs)
 	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp; artifacts run as compiled")
 	program := fs.String("program", "", "program of an ELF object or artifact (needed when it has several)")
 	rounds := fs.Int("rounds", benchRounds, "timed rounds (at least 11 for a stable median)")
@@ -40,7 +41,7 @@ func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *rounds < 1 {
 		return badInput("--rounds must be positive")
 	}
-	run, closeFn, defMem, err := benchTarget(files[0], *eng, opt.level(), *program)
+	run, closeFn, defMem, err := benchTarget(files[0], *eng, opt.level(), *program, core)
 	if err != nil {
 		return err
 	}
@@ -59,7 +60,7 @@ func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 
 // benchTarget builds the runner for a file: an artifact, an ELF object or
 // a bytecode program.
-func benchTarget(path, eng string, level int, program string) (func([]byte) (uint64, error), func(), []byte, error) {
+func benchTarget(path, eng string, level int, program string, core *btfFlag) (func([]byte) (uint64, error), func(), []byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, nil, badInput("%v", err)
@@ -75,7 +76,11 @@ func benchTarget(path, eng string, level int, program string) (func([]byte) (uin
 			return nil, nil, nil, badInput("%s: %v", path, err)
 		}
 	case detectFormat(path, data) == formatELF:
-		if coll, err = engine.LoadFile(path, eng, level, loader.Options{}); err != nil {
+		po, err := core.parseOptions()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if coll, err = engine.LoadFile(path, eng, level, loader.Options{Parse: po}); err != nil {
 			return nil, nil, nil, badInput("%v", err)
 		}
 	default:

@@ -17,7 +17,8 @@ import (
 // cmdCompile compiles an ELF object ahead of time into an artifact (or a
 // native ELF object) that runs without the compiler.
 func cmdCompile(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("compile", "[--arch amd64|arm64] [-O0|-O2] [--lse] [--format artifact|elf [--header FILE.h]] -o OUT FILE.o")
+	fs := newFlagSet("compile", "[--arch amd64|arm64] [-O0|-O2] [--lse] [--btf FILE] [--format artifact|elf [--header FILE.h]] -o OUT FILE.o")
+	core := newBTFFlag(fs)
 	header := fs.String("header", "", "with --format elf: also write a C header declaring the functions, helpers and maps")
 	arch := fs.String("arch", runtime.GOARCH, "target architecture")
 	lse := fs.String("lse", "", "arm64: use the ARMv8.1 atomics (true/false; default: this machine's, or false when cross-compiling)")
@@ -35,7 +36,11 @@ func cmdCompile(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err != nil {
 		return badInput("%v", err)
 	}
-	opts := engine.CompileOptions{Arch: *arch, OptLevel: opt.level()}
+	po, err := core.parseOptions()
+	if err != nil {
+		return err
+	}
+	opts := engine.CompileOptions{Arch: *arch, OptLevel: opt.level(), Parse: po}
 	switch *lse {
 	case "":
 	case "true", "false":

@@ -20,7 +20,8 @@ import (
 // by the native instructions generated for it, decoded from the machine
 // code with golang.org/x/arch.
 func cmdDisasm(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("disasm", "[--arch amd64|arm64|ebpf] [-O0|-O2] [--program NAME] FILE")
+	fs := newFlagSet("disasm", "[--arch amd64|arm64|ebpf] [-O0|-O2] [--program NAME] [--btf FILE] FILE")
+	core := newBTFFlag(fs)
 	arch := fs.String("arch", runtime.GOARCH, "target: amd64, arm64, or ebpf for the bytecode alone")
 	program := fs.String("program", "", "program of an ELF object (needed when it has several)")
 	opt := optFlags(fs)
@@ -35,7 +36,7 @@ func cmdDisasm(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var valueSizes []uint32
 	var mapSpecs []*maps.Spec
 	if isELF(files[0]) {
-		prog, sizes, specs, err := elfProgram(files[0], *program)
+		prog, sizes, specs, err := elfProgram(files[0], *program, core)
 		if err != nil {
 			return err
 		}

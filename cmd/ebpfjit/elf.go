@@ -1,11 +1,14 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/cilium/ebpf/btf"
 
 	"github.com/ebpfjit/ebpfjit/engine"
 	"github.com/ebpfjit/ebpfjit/isa"
@@ -38,13 +41,38 @@ func pickProgram(names []string, name string) (string, error) {
 	return "", badInput("the object has %d programs (%s): choose one with --program", len(names), strings.Join(names, ", "))
 }
 
+// btfFlag is --btf: the BTF that CO-RE relocations resolve against.
+type btfFlag struct{ path string }
+
+func newBTFFlag(fs *flag.FlagSet) *btfFlag {
+	b := &btfFlag{}
+	fs.StringVar(&b.path, "btf", "", "BTF to resolve CO-RE relocations against: an ELF with .BTF or raw BTF (default: the host kernel's)")
+	return b
+}
+
+// parseOptions reads the BTF file, if any.
+func (b *btfFlag) parseOptions() (loader.ParseOptions, error) {
+	if b == nil || b.path == "" {
+		return loader.ParseOptions{}, nil
+	}
+	spec, err := btf.LoadSpec(b.path)
+	if err != nil {
+		return loader.ParseOptions{}, badInput("--btf %s: %v", b.path, err)
+	}
+	return loader.ParseOptions{CORETarget: spec}, nil
+}
+
 // runELF loads an object and runs one of its programs.
-func runELF(path, program, eng string, noOpt bool, mem memoryFlags, memOut string, stdout io.Writer) error {
+func runELF(path, program, eng string, noOpt bool, core *btfFlag, mem memoryFlags, memOut string, stdout io.Writer) error {
 	level := 2
 	if noOpt {
 		level = 0
 	}
-	coll, err := engine.LoadFile(path, eng, level, loader.Options{})
+	po, err := core.parseOptions()
+	if err != nil {
+		return err
+	}
+	coll, err := engine.LoadFile(path, eng, level, loader.Options{Parse: po})
 	if err != nil {
 		return badInput("%v", err)
 	}
@@ -72,8 +100,12 @@ func runELF(path, program, eng string, noOpt bool, mem memoryFlags, memOut strin
 
 // elfProgram parses an object and returns one program's instructions and
 // the value sizes of its maps (what compiling it alone needs).
-func elfProgram(path, program string) ([]isa.Instruction, []uint32, []*maps.Spec, error) {
-	obj, err := loader.ParseFile(path, loader.ParseOptions{})
+func elfProgram(path, program string, core *btfFlag) ([]isa.Instruction, []uint32, []*maps.Spec, error) {
+	po, err := core.parseOptions()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	obj, err := loader.ParseFile(path, po)
 	if err != nil {
 		return nil, nil, nil, badInput("%v", err)
 	}
@@ -90,6 +122,9 @@ func elfProgram(path, program string) ([]isa.Instruction, []uint32, []*maps.Spec
 		sizes[i] = m.ValueSize
 	}
 	for _, p := range obj.Programs {
+		if p.Name == name && len(p.COREFailures) > 0 {
+			return nil, nil, nil, badInput("%s: program %q: %v", path, p.Name, p.COREFailures[0])
+		}
 		if p.Name == name {
 			return p.Insns, sizes, obj.Maps, nil
 		}
@@ -98,7 +133,8 @@ func elfProgram(path, program string) ([]isa.Instruction, []uint32, []*maps.Spec
 }
 
 func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("inspect", "FILE.o")
+	fs := newFlagSet("inspect", "[--btf FILE] FILE.o")
+	core := newBTFFlag(fs)
 	files, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
@@ -106,7 +142,11 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if len(files) != 1 {
 		return badInput("want exactly one object file, got %d", len(files))
 	}
-	obj, err := loader.ParseFile(files[0], loader.ParseOptions{})
+	po, err := core.parseOptions()
+	if err != nil {
+		return err
+	}
+	obj, err := loader.ParseFile(files[0], po)
 	if err != nil {
 		return badInput("%v", err)
 	}
@@ -119,9 +159,12 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		}
 		info, err := validate.Program(p.Insns, &validate.Options{MapValueSizes: sizes})
 		line := fmt.Sprintf("  %-24s section %-16s %6d instructions", p.Name, p.Section, len(p.Insns))
-		if err != nil {
+		switch {
+		case len(p.COREFailures) > 0:
+			line += "  INVALID: " + p.COREFailures[0].Error()
+		case err != nil:
 			line += "  INVALID: " + err.Error()
-		} else {
+		default:
 			line += fmt.Sprintf("  %d functions", len(info.Functions))
 			var hs []string
 			for _, id := range info.Helpers {

@@ -12,7 +12,8 @@ import (
 )
 
 func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--mem FILE | --mem-hex HEX] [--mem-out FILE] FILE")
+	fs := newFlagSet("run", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--btf FILE] [--mem FILE | --mem-hex HEX] [--mem-out FILE] FILE")
+	core := newBTFFlag(fs)
 	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp")
 	program := fs.String("program", "", "program of an ELF object to run (needed when it has several)")
 	var mem memoryFlags
@@ -31,7 +32,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runArtifact(files[0], data, *program, mem, *memOut, stdout)
 	}
 	if isELF(files[0]) {
-		return runELF(files[0], *program, *eng, opt.level() == 0, mem, *memOut, stdout)
+		return runELF(files[0], *program, *eng, opt.level() == 0, core, mem, *memOut, stdout)
 	}
 	in, err := readProgram(files[0])
 	if err != nil {

@@ -113,7 +113,15 @@ func NewSet(specs []*Spec, opts Options) (*Set, error) {
 	roSize = addSat(roSize, keyTable)
 	total := addSat(addSat(rwSize, roSize), overhead)
 	if total > maxMem {
-		return nil, fmt.Errorf("maps: the maps need %s, more than the limit of %s: %w", sizeString(total), sizeString(maxMem), ENOMEM)
+		// Name the largest map: with many maps, the one to shrink.
+		big := 0
+		for i := range specs {
+			if layouts[i].arena+layouts[i].overhead > layouts[big].arena+layouts[big].overhead {
+				big = i
+			}
+		}
+		return nil, fmt.Errorf("maps: the maps need %s, more than the limit of %s (the largest, map %q, needs %s): %w",
+			sizeString(total), sizeString(maxMem), specs[big].Name, sizeString(addSat(layouts[big].arena, layouts[big].overhead)), ENOMEM)
 	}
 
 	set := &Set{byName: make(map[string]*Map, len(specs)), numCPU: numCPU}
