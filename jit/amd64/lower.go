@@ -801,24 +801,24 @@ func sizeIndex(size uint8) int {
 }
 
 // address returns the memory operand of an access. For checked accesses
-// it emits the check and returns [RAX]: the input region is tested
-// inline; anything else goes to the out-of-line checker, which faults
-// when no region holds the access.
+// it first emits the check: the input region is tested inline on a copy
+// of the address in RDX; anything else goes to the out-of-line checker,
+// which takes the address in RAX, keeps every register but RCX and RDX,
+// and faults when no region holds the access.
 func (fl *funcLowering) address(v *ir.Value, store bool) Operand {
 	base := fl.reg(v.Args[0], RAX)
+	disp := int32(v.Aux)
+	mem := M(base, disp)
 	if !v.Checked {
-		return M(base, int32(v.Aux))
+		return mem
 	}
 	a := &fl.g.a
-	if v.Aux == 0 {
-		if base != RAX {
-			fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: R(base)})
-		}
+	if disp == 0 {
+		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(base)})
 	} else {
-		fl.emit(Inst{Op: LEA, Size: 8, Dst: R(RAX), Src: M(base, int32(v.Aux))})
+		fl.emit(Inst{Op: LEA, Size: 8, Dst: R(RDX), Src: mem})
 	}
 	ok, slow := a.NewLabel(), a.NewLabel()
-	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
 	fl.emit(Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemStart)})
 	fl.emit(Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemLimit + 8*sizeIndex(v.Size))})
 	fl.emit(Inst{Op: JCC, Cond: CondAE, Dst: L(slow)})
@@ -828,10 +828,20 @@ func (fl *funcLowering) address(v *ir.Value, store bool) Operand {
 	fl.deferred = append(fl.deferred, func() {
 		a.Bind(slow)
 		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitPC), Src: Imm(int64(pc))})
+		switch {
+		case base != RAX && disp == 0:
+			a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: R(base)})
+		case disp != 0:
+			a.Emit(pc, Inst{Op: LEA, Size: 8, Dst: R(RAX), Src: mem})
+		}
 		a.Emit(pc, Inst{Op: CALL, Dst: L(check)})
+		if base == RAX && disp != 0 {
+			// The access adds the displacement again.
+			a.Emit(pc, Inst{Op: LEA, Size: 8, Dst: R(RAX), Src: M(RAX, -disp)})
+		}
 		a.Emit(pc, Inst{Op: JMP, Dst: L(ok)})
 	})
-	return M(RAX, 0)
+	return mem
 }
 
 func (fl *funcLowering) loadValue(v *ir.Value) {
