@@ -17,11 +17,16 @@ import (
 func Generate(p *ir.Program, allocs []*regalloc.Result) (*native.Code, []Listing, error) {
 	g := &generator{prog: p, allocs: allocs, regionCheck: map[[2]int]int{}}
 	a := &g.a
-	values := 0
+	// About three machine instructions per live value and two per block:
+	// sized from what survived optimisation, not from every value ever
+	// created.
+	estimate := 64
 	for _, f := range p.Funcs {
-		values += f.NumValues()
+		for _, b := range f.Blocks {
+			estimate += 3*len(b.Values) + 2
+		}
 	}
-	a.items = make([]item, 0, 4*values+64)
+	a.items = make([]item, 0, estimate)
 	g.funcLabels = make([]int, len(p.Funcs))
 	for i := range g.funcLabels {
 		g.funcLabels[i] = a.NewLabel()
