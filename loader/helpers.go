@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/ebpfjit/ebpfjit/loader/maps"
@@ -81,8 +82,39 @@ func addrOf(b []byte) uint64 {
 }
 
 // StandardHelpers returns the helpers every collection has. out is where
-// bpf_trace_printk writes.
+// bpf_trace_printk writes. The set is built once and shared: the result
+// is a cheap layer over it that the caller may add to.
 func StandardHelpers(out io.Writer) *vm.Helpers {
+	h := standardHelpers().Derive()
+	if out != nil {
+		h.Register(helperTracePrintk, "trace_printk", tracePrintk(out))
+	}
+	return h
+}
+
+// standardHelpers is the shared set, with a trace_printk that writes
+// nowhere.
+var standardHelpers = sync.OnceValue(func() *vm.Helpers { return buildStandardHelpers() })
+
+// tracePrintk is bpf_trace_printk writing to out.
+func tracePrintk(out io.Writer) vm.HelperFunc {
+	return func(env *vm.Env, fmtPtr, fmtSize, a1, a2, a3 uint64) (uint64, error) {
+		f, err := formatString(env, fmtPtr, fmtSize)
+		if err != nil {
+			return 0, err
+		}
+		s, err := formatBPF(env.Memory, f, []uint64{a1, a2, a3})
+		if err != nil {
+			return neg(22), nil
+		}
+		if out != nil {
+			io.WriteString(out, s)
+		}
+		return uint64(len(s)), nil
+	}
+}
+
+func buildStandardHelpers() *vm.Helpers {
 	h := vm.BaseHelpers()
 	reg := h.Register
 	reg(helperMapLookupElem, "map_lookup_elem", func(env *vm.Env, mh, key, _, _, _ uint64) (uint64, error) {
@@ -178,20 +210,7 @@ func StandardHelpers(out io.Writer) *vm.Helpers {
 		return 0, &vm.Return{R0: r0}
 	})
 
-	reg(helperTracePrintk, "trace_printk", func(env *vm.Env, fmtPtr, fmtSize, a1, a2, a3 uint64) (uint64, error) {
-		f, err := formatString(env, fmtPtr, fmtSize)
-		if err != nil {
-			return 0, err
-		}
-		s, err := formatBPF(env.Memory, f, []uint64{a1, a2, a3})
-		if err != nil {
-			return neg(22), nil
-		}
-		if out != nil {
-			io.WriteString(out, s)
-		}
-		return uint64(len(s)), nil
-	})
+	reg(helperTracePrintk, "trace_printk", tracePrintk(nil))
 	reg(helperSnprintf, "snprintf", func(env *vm.Env, str, strSize, fmtPtr, data, dataLen uint64) (uint64, error) {
 		f, err := env.Memory.CString(fmtPtr, maxStringHelperArgument)
 		if err != nil {

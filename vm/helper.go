@@ -35,10 +35,17 @@ type Env struct {
 }
 
 // Helpers is a set of helpers indexed by id. The zero value is empty and
-// ready to use. It is not safe to modify while programs run.
+// ready to use. It is not safe to modify while programs run. A set made
+// by Derive sees its base's helpers under its own, so that a large
+// standard set is built once and shared.
 type Helpers struct {
 	byID map[int32]*Helper
+	base *Helpers
 }
+
+// Derive returns an empty set layered over h: it has h's helpers, and
+// what is registered in it adds to or overrides them without touching h.
+func (h *Helpers) Derive() *Helpers { return &Helpers{base: h} }
 
 // Register adds or replaces a helper.
 func (h *Helpers) Register(id int32, name string, fn HelperFunc) {
@@ -50,18 +57,17 @@ func (h *Helpers) Register(id int32, name string, fn HelperFunc) {
 
 // Lookup returns the helper with the given id, or nil.
 func (h *Helpers) Lookup(id int32) *Helper {
-	if h == nil {
-		return nil
+	for ; h != nil; h = h.base {
+		if x := h.byID[id]; x != nil {
+			return x
+		}
 	}
-	return h.byID[id]
+	return nil
 }
 
 // ByName returns the helper with the given name, or nil.
 func (h *Helpers) ByName(name string) *Helper {
-	if h == nil {
-		return nil
-	}
-	for _, x := range h.byID {
+	for _, x := range h.List() {
 		if x.Name == name {
 			return x
 		}
@@ -74,12 +80,15 @@ func (h *Helpers) Has(id int32) bool { return h.Lookup(id) != nil }
 
 // List returns the helpers sorted by id.
 func (h *Helpers) List() []*Helper {
-	if h == nil {
-		return nil
-	}
-	out := make([]*Helper, 0, len(h.byID))
-	for _, x := range h.byID {
-		out = append(out, x)
+	seen := map[int32]bool{}
+	var out []*Helper
+	for ; h != nil; h = h.base {
+		for id, x := range h.byID {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, x)
+			}
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
@@ -88,10 +97,8 @@ func (h *Helpers) List() []*Helper {
 // Clone returns an independent copy of the set.
 func (h *Helpers) Clone() *Helpers {
 	c := &Helpers{}
-	if h != nil {
-		for id, x := range h.byID {
-			c.Register(id, x.Name, x.Fn)
-		}
+	for _, x := range h.List() {
+		c.Register(x.ID, x.Name, x.Fn)
 	}
 	return c
 }
