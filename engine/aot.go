@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 
 	"github.com/ebpfjit/ebpfjit/artifact"
 	"github.com/ebpfjit/ebpfjit/jit"
@@ -43,11 +44,16 @@ func (o CompileOptions) coreIdentity() string {
 		}
 		return "btf:" + o.COREKey
 	}
-	// The host kernel's BTF changes only with the kernel build.
+	return kernelIdentity()
+}
+
+// kernelIdentity names the running kernel's build: its BTF changes with
+// nothing else.
+var kernelIdentity = sync.OnceValue(func() string {
 	release, _ := os.ReadFile("/proc/sys/kernel/osrelease")
 	version, _ := os.ReadFile("/proc/sys/kernel/version")
 	return fmt.Sprintf("kernel:%q %q", release, version)
-}
+})
 
 // target resolves the architecture and features options imply.
 func (o CompileOptions) target() (string, jit.Features) {

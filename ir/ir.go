@@ -29,6 +29,7 @@ type Func struct {
 	nextBlock int
 	consts    map[uint64]*Value
 	slab      []Value // values are carved from slabs: one allocation per many
+	slabSize  int     // size of the last slab: they double, from small, so tiny programs stay cheap
 }
 
 // Block is a basic block: parameters, a straight-line body and a
@@ -92,7 +93,8 @@ type Program struct {
 func (f *Func) newValue(b *Block, op Op, pc int, args ...*Value) *Value {
 	f.nextValue++
 	if len(f.slab) == 0 {
-		f.slab = make([]Value, 256)
+		f.slabSize = min(max(2*f.slabSize, 16), 1024)
+		f.slab = make([]Value, f.slabSize)
 	}
 	v := &f.slab[0]
 	f.slab = f.slab[1:]

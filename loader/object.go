@@ -93,7 +93,11 @@ func Parse(data []byte, opts ParseOptions) (obj *Object, err error) {
 			obj, err = nil, fmt.Errorf("malformed ELF object: %v", r)
 		}
 	}()
-	if err := checkDataSize(data, opts); err != nil {
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("reading ELF object: %w", err)
+	}
+	if err := checkDataSize(f, opts); err != nil {
 		return nil, err
 	}
 	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(data))
@@ -106,7 +110,7 @@ func Parse(data []byte, opts ParseOptions) (obj *Object, err error) {
 	if len(spec.Programs) == 0 {
 		// Code only in .text (a lone bpf_main built with plain clang):
 		// every function there is a program.
-		return parseTextOnly(data, opts)
+		return parseTextOnly(data, f, opts)
 	}
 	return fromSpec(spec, opts)
 }
@@ -328,14 +332,10 @@ func lookupMap(ins *ciliumasm.Instruction, coll *ebpf.CollectionSpec, mapIndex m
 
 // checkDataSize refuses objects whose NOBITS sections (.bss) declare more
 // than opts.MaxDataSize bytes, before anything allocates them.
-func checkDataSize(data []byte, opts ParseOptions) error {
+func checkDataSize(f *elf.File, opts ParseOptions) error {
 	limit := opts.MaxDataSize
 	if limit == 0 {
 		limit = DefaultMaxDataSize
-	}
-	f, err := elf.NewFile(bytes.NewReader(data))
-	if err != nil {
-		return nil // the real parse reports it
 	}
 	var total uint64
 	for _, sec := range f.Sections {

@@ -29,11 +29,7 @@ const (
 // global function in .text is a program, calls to global functions and
 // references to data sections are resolved from the relocations, and
 // each referenced data section becomes a one-element array map.
-func parseTextOnly(data []byte, opts ParseOptions) (*Object, error) {
-	f, err := elf.NewFile(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("reading ELF object: %w", err)
-	}
+func parseTextOnly(data []byte, f *elf.File, opts ParseOptions) (*Object, error) {
 	if f.Machine != elf.EM_BPF {
 		return nil, fmt.Errorf("ELF machine is %v, want EM_BPF", f.Machine)
 	}
@@ -52,7 +48,7 @@ func parseTextOnly(data []byte, opts ParseOptions) (*Object, error) {
 		return nil, fmt.Errorf("section .text: %w", err)
 	}
 	code = append([]byte(nil), code...)
-	poison, err := relocateTextCORE(data, code, opts)
+	poison, err := relocateTextCORE(data, f, code, opts)
 	if err != nil {
 		return nil, fmt.Errorf("section .text: %w", err)
 	}
@@ -186,7 +182,10 @@ func parseTextOnly(data []byte, opts ParseOptions) (*Object, error) {
 
 // relocateTextCORE applies the CO-RE relocations .BTF.ext records for
 // .text to code, in place.
-func relocateTextCORE(data, code []byte, opts ParseOptions) ([]poisoned, error) {
+func relocateTextCORE(data []byte, f *elf.File, code []byte, opts ParseOptions) ([]poisoned, error) {
+	if !hasCORERelocations(f) {
+		return nil, nil // the common case: skip parsing the BTF
+	}
 	spec, ext, err := btf.LoadSpecAndExtInfosFromReader(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, btf.ErrNotFound) {
@@ -232,6 +231,24 @@ func relocateTextCORE(data, code []byte, opts ParseOptions) ([]poisoned, error) 
 		copy(code[off*isa.InstructionSize:], buf.Bytes())
 	}
 	return poison, nil
+}
+
+// hasCORERelocations reads the .BTF.ext header: whether it has a CO-RE
+// relocation section (struct btf_ext_header: hdr_len at 4, core_relo_len
+// at 28 when the header is long enough to have it).
+func hasCORERelocations(f *elf.File) bool {
+	sec := f.Section(".BTF.ext")
+	if sec == nil {
+		return false
+	}
+	hdr := make([]byte, 32)
+	if n, _ := sec.ReadAt(hdr, 0); n < len(hdr) {
+		return false
+	}
+	if hdrLen := binary.LittleEndian.Uint32(hdr[4:]); hdrLen < 32 {
+		return false
+	}
+	return binary.LittleEndian.Uint32(hdr[28:]) > 0
 }
 
 // entryAt makes the function at slot k of code the program's entry. When
