@@ -52,7 +52,12 @@ func Optimize(p *Program, level Level) {
 }
 
 // Reachable returns the blocks reachable from the entry, in reverse
-// postorder (every block before its successors, loops aside).
+// postorder (every block before its successors, loops aside). The order
+// is also the code layout: of two successors, the one visited last comes
+// right after its block. That is the fall-through of the bytecode, unless
+// only the other leads straight out of the function (a return, or a jump
+// to one): exits are rare, so the path that stays gets the fall-through
+// and the exits go to the end.
 func (f *Func) Reachable() []*Block {
 	seen := make([]bool, f.NumBlocks())
 	var post []*Block
@@ -65,7 +70,11 @@ func (f *Func) Reachable() []*Block {
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
 		if top.i < len(top.b.Succs) {
-			s := top.b.Succs[top.i].To
+			k := top.i
+			if len(top.b.Succs) == 2 && leavesSoon(top.b.Succs[1].To) && !leavesSoon(top.b.Succs[0].To) {
+				k = 1 - top.i // visit the exit first, so it is laid out last
+			}
+			s := top.b.Succs[k].To
 			top.i++
 			if !seen[s.ID] {
 				seen[s.ID] = true
@@ -80,4 +89,13 @@ func (f *Func) Reachable() []*Block {
 		post[i], post[j] = post[j], post[i]
 	}
 	return post
+}
+
+// leavesSoon reports whether b returns, or jumps straight to a block that
+// does.
+func leavesSoon(b *Block) bool {
+	if b.Kind == BlockReturn {
+		return true
+	}
+	return b.Kind == BlockJump && b.Succs[0].To.Kind == BlockReturn
 }
