@@ -648,6 +648,24 @@ func (fl *funcLowering) binary(v *ir.Value) {
 			fin()
 			return
 		}
+	case aop.Kind == KindReg && (op == ADD || op == SUB) && (bop.Kind == KindReg || bop.Kind == KindImm):
+		// A sum into a third register is one lea (which leaves the flags
+		// alone, and at 32 bits zero-extends like add).
+		switch {
+		case op == ADD && bop.Kind == KindReg:
+			fl.emit(Inst{Op: LEA, Size: size, Dst: R(d), Src: MI(aop.Reg, bop.Reg, 1, 0)})
+			fin()
+			return
+		case bop.Kind == KindImm && op == ADD:
+			fl.emit(Inst{Op: LEA, Size: size, Dst: R(d), Src: M(aop.Reg, int32(bop.Imm))})
+			fin()
+			return
+		case bop.Kind == KindImm && bop.Imm != math.MinInt32:
+			fl.emit(Inst{Op: LEA, Size: size, Dst: R(d), Src: M(aop.Reg, int32(-bop.Imm))})
+			fin()
+			return
+		}
+		fl.moveInto(d, a, size)
 	default:
 		fl.moveInto(d, a, size)
 	}
