@@ -44,6 +44,7 @@ func SimplifyCFG(f *Func) bool {
 		}
 	}
 	repl.Apply(f)
+	repl.release(f)
 	if changed {
 		removeUnreachable(f)
 	}

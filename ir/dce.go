@@ -71,6 +71,7 @@ func DeadCode(f *Func) bool {
 		removeParams(f, dead)
 		changed = true
 	}
+	dead.release(f)
 	return changed
 }
 

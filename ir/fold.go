@@ -33,6 +33,7 @@ func Fold(f *Func) bool {
 		}
 	}
 	repl.Apply(f)
+	repl.release(f)
 	return changed
 }
 

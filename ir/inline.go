@@ -53,6 +53,7 @@ func InlineArrayLookups(f *Func, maps []MapInfo) bool {
 		b.Values = out
 	}
 	repl.Apply(f)
+	repl.release(f)
 	return changed
 }
 

@@ -30,6 +30,8 @@ type Func struct {
 	consts    map[uint64]*Value
 	slab      []Value // values are carved from slabs: one allocation per many
 	slabSize  int     // size of the last slab: they double, from small, so tiny programs stay cheap
+
+	spareReplacer *Replacer // kept between passes (newReplacer)
 }
 
 // Block is a basic block: parameters, a straight-line body and a

@@ -5,11 +5,35 @@ package ir
 // apply them in one sweep. It is indexed by value ID, so lookups are a
 // slice access.
 type Replacer struct {
-	to []*Value
-	n  int
+	to      []*Value
+	touched []int // IDs set, so that release clears only those
+	n       int
 }
 
-func newReplacer(f *Func) *Replacer { return &Replacer{to: make([]*Value, f.NumValues())} }
+// newReplacer returns an empty replacer for f, reusing the one the last
+// pass released: passes run many times, and a fresh table each time is
+// most of what optimising allocates.
+func newReplacer(f *Func) *Replacer {
+	r := f.spareReplacer
+	if r == nil {
+		r = &Replacer{}
+	}
+	f.spareReplacer = nil
+	if n := f.NumValues(); len(r.to) < n {
+		r.to = make([]*Value, n+n/4)
+	}
+	return r
+}
+
+// release empties r and keeps it for f's next pass. r must not be used
+// afterwards.
+func (r *Replacer) release(f *Func) {
+	for _, id := range r.touched {
+		r.to[id] = nil
+	}
+	r.touched, r.n = r.touched[:0], 0
+	f.spareReplacer = r
+}
 
 // Set records that v is to be replaced by w.
 func (r *Replacer) Set(v, w *Value) {
@@ -18,6 +42,7 @@ func (r *Replacer) Set(v, w *Value) {
 	}
 	if r.to[v.ID] == nil {
 		r.n++
+		r.touched = append(r.touched, v.ID)
 	}
 	r.to[v.ID] = w
 }
@@ -99,10 +124,12 @@ func eliminateTrivialParams(f *Func) {
 			}
 		}
 		if repl.Len() == 0 {
+			repl.release(f)
 			return
 		}
 		repl.Apply(f)
 		removeParams(f, repl)
+		repl.release(f)
 	}
 }
 

@@ -37,6 +37,7 @@ func RemoveZExt(f *Func) bool {
 		}
 	}
 	repl.Apply(f)
+	repl.release(f)
 	// Consumers that look only at the low 32 bits can skip a ZExt32.
 	for _, b := range f.Blocks {
 		for _, v := range b.Values {

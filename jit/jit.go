@@ -147,7 +147,7 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 	res := &Result{IR: p, Instructions: len(prog), Helpers: calledHelpers(p)}
 	switch arch {
 	case "amd64":
-		code, listing, err := amd64.Generate(p, allocs)
+		code, listing, err := amd64.Generate(p, allocs, opts.Listing)
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +159,7 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 			res.Listing = append(res.Listing, Line{Offset: l.Offset, Bytes: code.Text[l.Offset : l.Offset+l.Size], Text: l.Inst.String(), PC: l.PC})
 		}
 	case "arm64":
-		code, listing, err := arm64.Generate(p, allocs, arm64.Features{LSE: feat.ARM64LSE})
+		code, listing, err := arm64.Generate(p, allocs, arm64.Features{LSE: feat.ARM64LSE}, opts.Listing)
 		if err != nil {
 			return nil, err
 		}

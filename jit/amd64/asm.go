@@ -5,15 +5,18 @@ import "fmt"
 // Assembler collects instructions and labels and turns them into machine
 // code, choosing the short form of every branch that reaches.
 type Assembler struct {
-	items  []item
-	labels int
-	alias  map[int]int // label -> label it stands for
+	// NoListing skips the listing Assemble returns, a copy of every
+	// instruction that only disassembly wants.
+	NoListing bool
+	items     []item
+	labels    int
+	alias     map[int]int // label -> label it stands for
 }
 
 type item struct {
 	inst  Inst
-	label int // >= 0: this item binds a label, not an instruction
-	pc    int // eBPF instruction it came from, -1 for none
+	label int32 // >= 0: this item binds a label, not an instruction
+	pc    int32 // eBPF instruction it came from, -1 for none
 }
 
 // NewLabel returns a fresh, unbound label.
@@ -24,7 +27,7 @@ func (a *Assembler) NewLabel() int {
 
 // Bind places a label at the current position.
 func (a *Assembler) Bind(label int) {
-	a.items = append(a.items, item{label: label, pc: -1})
+	a.items = append(a.items, item{label: int32(label), pc: -1})
 }
 
 // Alias makes label mean the same place as target (for blocks that emit
@@ -50,7 +53,7 @@ func (a *Assembler) Resolve(label int) int {
 
 // Emit appends an instruction attributed to eBPF instruction pc.
 func (a *Assembler) Emit(pc int, in Inst) {
-	a.items = append(a.items, item{inst: in, label: -1, pc: pc})
+	a.items = append(a.items, item{inst: in, label: -1, pc: int32(pc)})
 }
 
 func isBranch(in *Inst) bool {
@@ -107,7 +110,7 @@ func (a *Assembler) Assemble() ([]byte, []int, []Listing, error) {
 		offsets[len(a.items)] = off
 	}
 	target := func(i int) (int, error) {
-		l := a.Resolve(a.items[i].inst.Dst.Label)
+		l := a.Resolve(int(a.items[i].inst.Dst.Label))
 		if l < 0 || l >= len(labelAt) || labelAt[l] < 0 {
 			return 0, fmt.Errorf("branch to unbound label L%d", l)
 		}
@@ -139,7 +142,10 @@ func (a *Assembler) Assemble() ([]byte, []int, []Listing, error) {
 		}
 	}
 	code := make([]byte, 0, offsets[len(a.items)])
-	listing := make([]Listing, 0, len(a.items))
+	var listing []Listing
+	if !a.NoListing {
+		listing = make([]Listing, 0, len(a.items))
+	}
 	for i := range a.items {
 		it := &a.items[i]
 		if it.label >= 0 {
@@ -155,7 +161,9 @@ func (a *Assembler) Assemble() ([]byte, []int, []Listing, error) {
 		} else {
 			code = append(code, encoded[encodedAt[i]:encodedAt[i]+sizes[i]]...)
 		}
-		listing = append(listing, Listing{Offset: offsets[i], Size: sizes[i], PC: it.pc, Inst: it.inst})
+		if !a.NoListing {
+			listing = append(listing, Listing{Offset: offsets[i], Size: sizes[i], PC: int(it.pc), Inst: it.inst})
+		}
 	}
 	labels := make([]int, a.labels)
 	for l := range labels {

@@ -118,18 +118,20 @@ type Mem struct {
 }
 
 // Operand is a register, an immediate, a memory reference or a label.
+// Fields are ordered to pack: compilers keep one per operand of every
+// instruction of a program.
 type Operand struct {
 	Kind  OperandKind
 	Reg   Reg
-	Imm   int64
 	Mem   Mem
-	Label int
+	Label int32
+	Imm   int64
 }
 
 // R, Imm, M and L build operands.
 func R(r Reg) Operand     { return Operand{Kind: KindReg, Reg: r} }
 func Imm(v int64) Operand { return Operand{Kind: KindImm, Imm: v} }
-func L(label int) Operand { return Operand{Kind: KindLabel, Label: label} }
+func L(label int) Operand { return Operand{Kind: KindLabel, Label: int32(label)} }
 func M(base Reg, disp int32) Operand {
 	return Operand{Kind: KindMem, Mem: Mem{Base: base, Index: NoReg, Disp: disp}}
 }

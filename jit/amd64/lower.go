@@ -14,16 +14,16 @@ import (
 
 // Generate lowers every function of an allocated program to machine code
 // and assembles it with the shared stubs.
-func Generate(p *ir.Program, allocs []*regalloc.Result) (*native.Code, []Listing, error) {
+func Generate(p *ir.Program, allocs []*regalloc.Result, listing bool) (*native.Code, []Listing, error) {
 	g := &generator{prog: p, allocs: allocs, regionCheck: map[[2]int]int{}}
 	a := &g.a
-	// About three machine instructions per live value and two per block:
-	// sized from what survived optimisation, not from every value ever
-	// created.
+	// About five items (instructions and labels) per live value and three
+	// per block: sized from what survived optimisation, not from every
+	// value ever created.
 	estimate := 64
 	for _, f := range p.Funcs {
 		for _, b := range f.Blocks {
-			estimate += 3*len(b.Values) + 2
+			estimate += 5*len(b.Values) + 3
 		}
 	}
 	a.items = make([]item, 0, estimate)
@@ -60,7 +60,8 @@ func Generate(p *ir.Program, allocs []*regalloc.Result) (*native.Code, []Listing
 	}
 	g.stubs()
 
-	code, labels, listing, err := a.Assemble()
+	a.NoListing = !listing
+	code, labels, lines, err := a.Assemble()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,7 +75,7 @@ func Generate(p *ir.Program, allocs []*regalloc.Result) (*native.Code, []Listing
 		funcs[i] = native.Function{Slot: f.Start, Offset: labels[g.funcLabels[i]]}
 	}
 	return &native.Code{Arch: "amd64", Text: code, Preamble: labels[preamble], CallPreamble: labels[callPreamble],
-		NativeStack: stack, Functions: funcs}, listing, nil
+		NativeStack: stack, Functions: funcs}, lines, nil
 }
 
 type generator struct {

@@ -20,9 +20,12 @@ import (
 //
 // (B.al and B.nv become a plain B.) ADR is not relaxed.
 type Assembler struct {
-	items  []item
-	labels int
-	alias  map[int]int // label -> label it stands for
+	// NoListing skips the listing Assemble returns, a copy of every
+	// instruction that only disassembly wants.
+	NoListing bool
+	items     []item
+	labels    int
+	alias     map[int]int // label -> label it stands for
 }
 
 type item struct {
@@ -228,7 +231,9 @@ func (a *Assembler) Assemble() (code []byte, labels []int, listing []Listing, er
 		off := offsets[i]
 		if !it.inst.IsLabelBranch() {
 			put(words[i])
-			listing = append(listing, Listing{Offset: off, Size: 4, PC: it.pc, Inst: it.inst})
+			if !a.NoListing {
+				listing = append(listing, Listing{Offset: off, Size: 4, PC: it.pc, Inst: it.inst})
+			}
 			continue
 		}
 		t, err := target(i)
@@ -241,7 +246,9 @@ func (a *Assembler) Assemble() (code []byte, labels []int, listing []Listing, er
 				return nil, nil, nil, err
 			}
 			put(w)
-			listing = append(listing, Listing{Offset: off, Size: 4, PC: it.pc, Inst: it.inst})
+			if !a.NoListing {
+				listing = append(listing, Listing{Offset: off, Size: 4, PC: it.pc, Inst: it.inst})
+			}
 			continue
 		}
 		jump := Inst{Op: B, Label: it.inst.Label}
@@ -254,7 +261,9 @@ func (a *Assembler) Assemble() (code []byte, labels []int, listing []Listing, er
 				return nil, nil, nil, err
 			}
 			put(w)
-			listing = append(listing, Listing{Offset: off, Size: 4, PC: it.pc, Inst: skip})
+			if !a.NoListing {
+				listing = append(listing, Listing{Offset: off, Size: 4, PC: it.pc, Inst: skip})
+			}
 			off += 4
 		}
 		w, err := EncodeBranch(&jump, int64(t-off))
@@ -262,7 +271,9 @@ func (a *Assembler) Assemble() (code []byte, labels []int, listing []Listing, er
 			return nil, nil, nil, err
 		}
 		put(w)
-		listing = append(listing, Listing{Offset: off, Size: 4, PC: it.pc, Inst: jump})
+		if !a.NoListing {
+			listing = append(listing, Listing{Offset: off, Size: 4, PC: it.pc, Inst: jump})
+		}
 	}
 	labels = make([]int, a.labels)
 	for l := range labels {

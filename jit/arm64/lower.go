@@ -21,7 +21,7 @@ type Features struct {
 
 // Generate lowers every function of an allocated program to machine code
 // and assembles it with the shared stubs.
-func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features) (*native.Code, []Listing, error) {
+func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features, listing bool) (*native.Code, []Listing, error) {
 	g := &generator{prog: p, allocs: allocs, feat: feat, regionCheck: map[[2]int]int{}}
 	a := &g.a
 	g.funcLabels = make([]int, len(p.Funcs))
@@ -58,7 +58,8 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features) (*native.
 	}
 	g.stubs()
 
-	code, labels, listing, err := a.Assemble()
+	a.NoListing = !listing
+	code, labels, lines, err := a.Assemble()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,7 +71,7 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features) (*native.
 		funcs[i] = native.Function{Slot: f.Start, Offset: labels[g.funcLabels[i]]}
 	}
 	return &native.Code{Arch: "arm64", Text: code, Preamble: labels[preamble], CallPreamble: labels[callPreamble],
-		NativeStack: stack, Functions: funcs}, listing, nil
+		NativeStack: stack, Functions: funcs}, lines, nil
 }
 
 type generator struct {
