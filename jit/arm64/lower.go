@@ -715,11 +715,18 @@ func (fl *funcLowering) address(v *ir.Value, store bool) Mem {
 		fl.movConst(tmp1, uint64(v.Aux))
 		return MIndex(base, tmp1)
 	}
-	fl.addConst(tmp0, base, v.Aux)
+	// The address: the base itself when there is no displacement. The
+	// out-of-line checker takes it in tmp0 and keeps every register it
+	// does not use as scratch.
+	addr := base
+	if v.Aux != 0 {
+		fl.addConst(tmp0, base, v.Aux)
+		addr = tmp0
+	}
 	a := &fl.g.a
 	ok, slow := a.NewLabel(), a.NewLabel()
 	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffMemStart)})
-	fl.emit(Inst{Op: SUB, Size: 8, Rd: tmp1, Rn: tmp0, Rm: tmp1})
+	fl.emit(Inst{Op: SUB, Size: 8, Rd: tmp1, Rn: addr, Rm: tmp1})
 	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp2, Mem: ctxMem(native.OffMemLimit + 8*sizeIndex(v.Size))})
 	fl.emit(Inst{Op: CMP, Size: 8, Rn: tmp1, Rm: tmp2})
 	fl.emit(Inst{Op: BCOND, Cond: CondHS, Label: slow})
@@ -730,10 +737,13 @@ func (fl *funcLowering) address(v *ir.Value, store bool) Mem {
 		a.Bind(slow)
 		fl.g.movConst(pc, tmp1, uint64(pc))
 		a.Emit(pc, Inst{Op: STR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffExitPC)})
+		if addr != tmp0 {
+			a.Emit(pc, Inst{Op: MOV, Size: 8, Rd: tmp0, Rn: addr})
+		}
 		a.Emit(pc, Inst{Op: BL, Label: check})
 		a.Emit(pc, Inst{Op: B, Label: ok})
 	})
-	return M(tmp0, 0)
+	return M(addr, 0)
 }
 
 // addConst computes rd = rn + c.
@@ -806,7 +816,9 @@ func (fl *funcLowering) store(v *ir.Value) {
 // and must be aligned.
 func (fl *funcLowering) atomic(v *ir.Value) {
 	a := &fl.g.a
-	fl.address(v, true)
+	if mem := fl.address(v, true); mem.Base != tmp0 {
+		fl.emit(Inst{Op: MOV, Size: 8, Rd: tmp0, Rn: mem.Base})
+	}
 	size := v.Size
 	misaligned := a.NewLabel()
 	fl.emit(Inst{Op: TST, Size: 8, Rn: tmp0, Imm: int64(size - 1)})
