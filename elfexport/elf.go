@@ -11,6 +11,7 @@ import (
 // linker to read them.
 type object struct {
 	machine elf.Machine
+	abs64   uint32 // the relocation type of a 64-bit absolute address
 	text    bytes.Buffer
 	data    bytes.Buffer
 	rodata  bytes.Buffer

@@ -84,11 +84,15 @@ type layout struct {
 // needs.
 func Write(in Input) ([]byte, string, error) {
 	o := &object{}
+	wrap := wrapAMD64
 	switch in.Arch {
 	case "amd64":
-		o.machine = elf.EM_X86_64
+		o.machine, o.abs64 = elf.EM_X86_64, uint32(elf.R_X86_64_64)
+	case "arm64":
+		o.machine, o.abs64 = elf.EM_AARCH64, uint32(elf.R_AARCH64_ABS64)
+		wrap = wrapARM64
 	default:
-		return nil, "", fmt.Errorf("native ELF export supports amd64, not %s", in.Arch)
+		return nil, "", fmt.Errorf("native ELF export supports amd64 and arm64, not %s", in.Arch)
 	}
 	for _, p := range in.Programs {
 		for _, id := range p.Helpers {
@@ -129,7 +133,7 @@ func Write(in Input) ([]byte, string, error) {
 			helperSym(id)
 			ids = append(ids, id)
 		}
-		if err := wrapAMD64(o, p, l, ids, helpers, fault); err != nil {
+		if err := wrap(o, p, l, ids, helpers, fault); err != nil {
 			return nil, "", fmt.Errorf("program %q: %w", p.Name, err)
 		}
 		fmt.Fprintf(&header, "uint64_t %s(void *mem, uint64_t len); /* runs program %q, returns r0 */\n", p.Name, p.Name)
@@ -191,7 +195,7 @@ func placeMaps(o *object, specs []*maps.Spec) (*layout, error) {
 		var handle [8]byte
 		putU64(handle[:], vm.MapHandleBase+uint64(i))
 		o.data.Write(handle[:])
-		o.dataRelas = append(o.dataRelas, rela{off: uint64(o.data.Len()), sym: l.mapSym[i], typ: uint32(elf.R_X86_64_64)})
+		o.dataRelas = append(o.dataRelas, rela{off: uint64(o.data.Len()), sym: l.mapSym[i], typ: o.abs64})
 		o.data.Write(make([]byte, 8))
 	}
 	if len(specs) == 0 {

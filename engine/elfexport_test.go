@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,29 +13,62 @@ import (
 	"testing"
 
 	"github.com/ebpfjit/ebpfjit/loader"
+	"github.com/ebpfjit/ebpfjit/vm"
 )
 
-// TestELFExportLinksWithC compiles objects to native ELF, links them with
-// a small C driver using gcc, runs every program on a few inputs and
-// checks r0 and the memory against the in-process JIT.
+// TestELFExportLinksWithC compiles objects to native ELF for each target,
+// links them with a small C driver (gcc for amd64; aarch64-linux-gnu-gcc,
+// statically, for arm64, run under qemu-aarch64-static), runs every
+// program on a few inputs and checks r0 and the memory against the
+// in-process JIT. Program results do not depend on the architecture, so
+// the host's JIT is the reference for both.
 func TestELFExportLinksWithC(t *testing.T) {
 	if runtime.GOARCH != "amd64" {
-		t.Skip("the native ELF export targets amd64")
+		t.Skip("the C drivers are built and run from an amd64 host")
 	}
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		t.Skip("gcc not installed")
+	for _, target := range []struct {
+		arch, cc string
+		static   bool
+		run      []string // the command prefix that runs a target binary
+	}{
+		{arch: "amd64", cc: "gcc"},
+		{arch: "arm64", cc: "aarch64-linux-gnu-gcc", static: true, run: []string{"qemu-aarch64-static"}},
+	} {
+		t.Run(target.arch, func(t *testing.T) {
+			cc, err := exec.LookPath(target.cc)
+			if err != nil {
+				t.Skipf("%s not installed", target.cc)
+			}
+			for _, tool := range target.run {
+				if _, err := exec.LookPath(tool); err != nil {
+					t.Skipf("%s not installed", tool)
+				}
+			}
+			exportAndRun(t, target.arch, cc, target.static, target.run)
+		})
 	}
+}
+
+// mixHelper is the embedder's helper of testdata/export/calls_helpers.c,
+// given to the JIT in Go and to the exported object in C.
+var mixHelper = vm.Helper{ID: 0x10001, Name: "mix", Fn: func(_ *vm.Env, a, b, c, _, _ uint64) (uint64, error) {
+	return (a*31 + b) ^ c, nil
+}}
+
+func exportAndRun(t *testing.T, arch, gcc string, static bool, run []string) {
 	dir := t.TempDir()
-	exported := 0
-	for _, name := range []string{"globals.o", "calls.o", "calls_v4.o", "endian.o", "switch.o", "v4.o", "bench_main.o", "atomics.o"} {
+	exported, faults, helperRuns := 0, 0, 0
+	objects := []string{"globals.o", "calls.o", "calls_v4.o", "endian.o", "switch.o", "v4.o", "bench_main.o", "atomics.o",
+		"../export/calls_helpers.o"}
+	for _, name := range objects {
 		object := testObject(t, name)
-		data, header, err := CompileELF(object, CompileOptions{OptLevel: 2})
+		helpers := []vm.Helper{mixHelper}
+		data, header, err := CompileELF(object, CompileOptions{OptLevel: 2, Arch: arch, Helpers: helpers})
 		if err != nil {
 			t.Logf("%s: not exportable: %v", name, err)
 			continue
 		}
-		base := filepath.Join(dir, strings.TrimSuffix(name, ".o"))
+		base := filepath.Join(dir, strings.TrimSuffix(filepath.Base(name), ".o"))
 		os.WriteFile(base+".native.o", data, 0o644)
 		os.WriteFile(base+".h", []byte(header), 0o644)
 		obj, err := loader.Parse(object, loader.ParseOptions{})
@@ -48,6 +82,7 @@ func TestELFExportLinksWithC(t *testing.T) {
 #include "%s.h"
 void ebpfjit_fault(uint64_t fault, uint64_t pc, uint64_t addr) { printf("fault %%llu at %%llu\n", (unsigned long long)fault, (unsigned long long)pc); }
 uint64_t ebpf_helper_get_smp_processor_id(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e) { return 0; }
+uint64_t ebpf_helper_mix(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e) { return (a * 31 + b) ^ c; }
 int main(int argc, char **argv) {
 	size_t n = strlen(argv[2]) / 2;
 	unsigned char *mem = calloc(n + 1, 1);
@@ -60,13 +95,17 @@ int main(int argc, char **argv) {
 		driver.WriteString("\tprintf(\"%llx \", (unsigned long long)r0);\n\tfor (size_t i = 0; i < n; i++) printf(\"%02x\", mem[i]);\n\tprintf(\"\\n\");\n\treturn 0;\n}\n")
 		os.WriteFile(base+"_driver.c", []byte(driver.String()), 0o644)
 		exe := base + ".exe"
-		if out, err := exec.Command(gcc, "-O1", "-o", exe, base+"_driver.c", base+".native.o").CombinedOutput(); err != nil {
+		args := []string{"-O1", "-o", exe, base + "_driver.c", base + ".native.o"}
+		if static {
+			args = append(args, "-static")
+		}
+		if out, err := exec.Command(gcc, args...).CombinedOutput(); err != nil {
 			t.Fatalf("%s: linking with gcc: %v\n%s", name, err, out)
 		}
 		for _, p := range obj.Programs {
 			for _, seed := range []int{1, 7} {
 				// A fresh collection per run, like a fresh process.
-				coll, err := LoadObject(obj, "jit", 2, loader.Options{})
+				coll, err := LoadObject(obj, "jit", 2, loader.Options{Helpers: helpers})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -75,24 +114,37 @@ int main(int argc, char **argv) {
 					mem[i] = byte(seed*i + seed)
 				}
 				want := bytes.Clone(mem)
-				r0, err := coll.Program(p.Name).RunInPlace(want)
+				r0, runErr := coll.Program(p.Name).RunInPlace(want)
 				coll.Close()
-				if err != nil {
-					continue
+				exp := fmt.Sprintf("%x %x", r0, want)
+				var re *vm.RunError
+				switch {
+				case errors.As(runErr, &re):
+					// The exported function reports the fault with the
+					// same instruction and returns 0.
+					exp = fmt.Sprintf("at %d\n0 %x", re.PC, want)
+					faults++
+				case runErr != nil:
+					t.Fatalf("%s %s: %v", name, p.Name, runErr)
 				}
-				out, err := exec.Command(exe, p.Name, hex.EncodeToString(mem)).Output()
+				cmd := append(append([]string(nil), run...), exe, p.Name, hex.EncodeToString(mem))
+				out, err := exec.Command(cmd[0], cmd[1:]...).Output()
 				if err != nil {
 					t.Fatalf("%s %s: %v", name, p.Name, err)
 				}
-				if got, exp := strings.TrimSpace(string(out)), fmt.Sprintf("%x %x", r0, want); got != exp {
+				got := strings.TrimSpace(string(out))
+				if (re == nil && got != exp) || (re != nil && !strings.HasSuffix(got, exp)) {
 					t.Errorf("%s %s: C gives %s\nJIT gives %s", name, p.Name, got, exp)
+				}
+				if p.Name == "helpers" {
+					helperRuns++
 				}
 				exported++
 			}
 		}
 	}
-	if exported == 0 {
-		t.Fatal("no program could be exported and run")
+	if exported == 0 || faults == 0 || helperRuns == 0 {
+		t.Fatalf("%d runs, %d of them faults, %d calling helpers: each kind must be exercised", exported, faults, helperRuns)
 	}
-	t.Logf("%d runs of exported programs match the JIT", exported)
+	t.Logf("%s: %d runs of exported programs match the JIT (%d faults, %d with helper calls)", arch, exported, faults, helperRuns)
 }
