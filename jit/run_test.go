@@ -1,12 +1,14 @@
 package jit_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
 	"slices"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/ebpfjit/ebpfjit/asm"
 	"github.com/ebpfjit/ebpfjit/interp"
@@ -219,3 +221,60 @@ func TestFaults(t *testing.T) {
 }
 
 var _ = isa.Decode
+
+// TestInstanceReuse runs one Instance many times, changing what each run
+// may touch: the input buffer and length, and the extra regions of a
+// binding. A run must see exactly its own regions, never a stale one from
+// the run before (the context keeps them between runs to save work).
+func TestInstanceReuse(t *testing.T) {
+	for _, level := range []int{0, 2} {
+		// r0 = the byte at the address in input[0:8], plus r2 (the length).
+		p := compile(t, `
+			ldxdw %r3, [%r1+0]
+			ldxb %r0, [%r3+0]
+			add %r0, %r2
+			exit`, level, nil)
+		m := p.NewInstance()
+		extra := []byte{40}
+		binding := &vm.Binding{Regions: []vm.Region{vm.RegionOf("extra", extra, true)}}
+		small, large := make([]byte, 8), make([]byte, 32)
+		large[31] = 7
+		at := func(b []byte, i int) uintptr { return uintptr(unsafe.Pointer(&b[i])) }
+		steps := []struct {
+			mem   []byte
+			ptr   uintptr // written to mem[0:8] before the run
+			b     *vm.Binding
+			want  uint64
+			fault bool
+		}{
+			{small, at(extra, 0), binding, 40 + 8, false},
+			{small, at(extra, 0), nil, 0, true}, // the region is gone
+			{small, at(extra, 0), binding, 40 + 8, false},
+			{large, at(extra, 0), binding, 40 + 32, false},
+			{large, at(extra, 0), nil, 0, true},
+			{large, at(extra, 0) + 1, binding, 0, true}, // one past the region
+			{large, at(large, 31), nil, 7 + 32, false},
+			{large, at(large, 31), nil, 7 + 32, false},
+			{large[:16], at(large, 31), nil, 0, true}, // past the shorter input
+			{small, at(large, 31), nil, 0, true},      // large is not this run's input
+			{small, at(small, 7), &vm.Binding{}, 0 + 8, false},
+			{large[:16], at(large, 15), nil, 0 + 16, false},
+			{large[:16], at(large, 31), nil, 0, true}, // past the shorter input
+		}
+		for i, s := range steps {
+			binary.LittleEndian.PutUint64(s.mem, uint64(s.ptr))
+			got, err := m.RunWith(s.mem, s.b)
+			if s.fault {
+				var re *vm.RunError
+				if !errors.As(err, &re) {
+					t.Fatalf("-O%d step %d: %#x, %v; want an out-of-bounds fault", level, i, got, err)
+				}
+				continue
+			}
+			if err != nil || got != s.want {
+				t.Fatalf("-O%d step %d: %#x, %v; want %#x", level, i, got, err, s.want)
+			}
+		}
+		runtime.KeepAlive(extra)
+	}
+}

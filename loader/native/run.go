@@ -130,6 +130,38 @@ func (m *Instance) Run(mem []byte) (uint64, error) {
 
 // RunWith executes the program on mem with this instance, bound to b.
 func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
+	c := &m.ctx
+	n := uint64(len(mem))
+	var r1 uint64
+	if n > 0 {
+		r1 = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(mem))))
+	}
+	if b != nil || c.NumRegions != 0 || c.MapTable != 0 || r1 != c.MemStart || n != m.memLen {
+		return m.runWith(mem, b)
+	}
+	// The common case, kept small so that calling a program costs little
+	// more than the switch of stacks: the same input as last time, no
+	// maps or global data.
+	base := m.prog.exec.Addr()
+	if base == 0 {
+		return 0, errClosed
+	}
+	c.CallArgs[0], c.CallArgs[1], c.CallArgs[2], c.CallArgs[3], c.CallArgs[4], c.CallArgs[5] = r1, n, 0, 0, 0, c.StackHi
+	c.CodeBase = uint64(base)
+	enter(c, base+uintptr(m.prog.code.Preamble))
+	if c.ExitCode == ExitReturn {
+		runtime.KeepAlive(mem)
+		return c.Args[0], nil
+	}
+	return m.finish(mem, b, nil)
+}
+
+var errClosed = errors.New("program is closed")
+
+// runWith is RunWith when the context must change first: a new input
+// buffer or length, a binding's regions and map table, or those of the
+// previous run to clear.
+func (m *Instance) runWith(mem []byte, b *vm.Binding) (uint64, error) {
 	var extra []vm.Region
 	var table []uint64
 	if b != nil {
@@ -137,7 +169,7 @@ func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 	}
 	base := m.prog.exec.Addr()
 	if base == 0 {
-		return 0, errors.New("program is closed")
+		return 0, errClosed
 	}
 	c := &m.ctx
 	if len(extra) > 0 || c.NumRegions > 0 {
@@ -169,7 +201,7 @@ func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 			}
 		}
 	}
-	c.CallArgs = [6]uint64{r1, n, 0, 0, 0, c.StackHi}
+	c.CallArgs[0], c.CallArgs[1], c.CallArgs[2], c.CallArgs[3], c.CallArgs[4], c.CallArgs[5] = r1, n, 0, 0, 0, c.StackHi
 	c.CodeBase = uint64(base)
 	c.MapTable = 0
 	if len(table) > 0 {
@@ -182,6 +214,11 @@ func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 		runtime.KeepAlive(table)
 		return c.Args[0], nil
 	}
+	return m.finish(mem, b, table)
+}
+
+// finish serves the exits of a run that did not simply return.
+func (m *Instance) finish(mem []byte, b *vm.Binding, table []uint64) (uint64, error) {
 	r0, err := m.serve(mem, b)
 	m.mem.Reset()
 	m.env = vm.Env{}
