@@ -60,12 +60,13 @@ func Optimize(p *Program, level Level) {
 // and the exits go to the end.
 func (f *Func) Reachable() []*Block {
 	seen := make([]bool, f.NumBlocks())
-	var post []*Block
+	post := make([]*Block, 0, len(f.Blocks))
 	type frame struct {
 		b *Block
 		i int
 	}
-	stack := []frame{{f.Blocks[0], 0}}
+	stack := make([]frame, 1, 64)
+	stack[0] = frame{f.Blocks[0], 0}
 	seen[f.Blocks[0].ID] = true
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
