@@ -201,14 +201,26 @@ func ParseHexByte(f string) (byte, error) {
 	return byte(v), nil
 }
 
-// ParseHex parses whitespace-separated hex bytes, as in a mem section or
-// the plugin's arguments.
+// ParseHex parses hex bytes separated by whitespace, as in a mem section
+// or the plugin's arguments and stdin. A field may also hold several
+// bytes written together ("b700000005000000"), as hex dumps often are.
 func ParseHex(s string) ([]byte, error) {
 	var out []byte
-	for _, f := range strings.Fields(s) {
+	for i, f := range strings.Fields(s) {
+		t := strings.TrimPrefix(strings.TrimPrefix(f, "0x"), "0X")
+		if len(t) > 2 && len(t)%2 == 0 {
+			for k := 0; k < len(t); k += 2 {
+				v, err := strconv.ParseUint(t[k:k+2], 16, 8)
+				if err != nil {
+					return nil, fmt.Errorf("bad hex %q in field %d (want pairs of hex digits)", f, i+1)
+				}
+				out = append(out, byte(v))
+			}
+			continue
+		}
 		b, err := ParseHexByte(f)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("bad hex %q in field %d (want pairs of hex digits)", f, i+1)
 		}
 		out = append(out, b)
 	}

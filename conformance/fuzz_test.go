@@ -1,8 +1,11 @@
 package conformance
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +30,28 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		_, _ = c.Program()
+	})
+}
+
+// FuzzParseHex checks the hex reader of the plugin and --mem-hex: no
+// input panics, and whatever it accepts reads back the same when printed
+// as spaced pairs.
+func FuzzParseHex(f *testing.F) {
+	for _, s := range []string{"", "b7 00 0x2a", "b700000005000000\n9500000000000000", "0X0a 1 ff", "010", "zz", "0x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		b, err := ParseHex(s)
+		if err != nil {
+			return
+		}
+		var sb strings.Builder
+		for _, c := range b {
+			fmt.Fprintf(&sb, "%02x ", c)
+		}
+		again, err := ParseHex(sb.String())
+		if err != nil || !bytes.Equal(again, b) {
+			t.Fatalf("%q -> % x, reprinted %q -> % x, %v", s, b, sb.String(), again, err)
+		}
 	})
 }

@@ -83,7 +83,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown mnemonic", "", []string{"run", unknownMnemonic}, "line 2"},
 		{"unknown section", "", []string{"run", unknownSection}, "unknown section"},
 		{"odd hex", "", []string{"run", oddHex}, "bad memory byte"},
-		{"odd --mem-hex", "", []string{"run", "--mem-hex", "1 2 x", prog}, "bad memory byte"},
+		{"odd --mem-hex", "", []string{"run", "--mem-hex", "1 2 x", prog}, `bad hex "x" in field 3`},
+		{"odd-length --mem-hex", "", []string{"run", "--mem-hex", "010", prog}, `bad hex "010" in field 1`},
 		{"invalid program", "", []string{"run", invalid}, "r10 is read-only"},
 		{"unknown flag", "", []string{"run", "--frob", prog}, "not defined"},
 		{"unknown engine", "", []string{"run", "--engine", "nope", prog}, "unknown engine"},
@@ -91,7 +92,8 @@ func TestBadInput(t *testing.T) {
 		{"conformance missing", "", []string{"conformance", "/nonexistent"}, "no such file"},
 		{"conformance nothing", "", []string{"conformance"}, "at least one"},
 		{"plugin odd hex", "b7 00 00 00 2a 00 00", []string{"plugin"}, "not a multiple of 8"},
-		{"plugin bad hex", "b7 zz", []string{"plugin"}, "bad memory byte"},
+		{"plugin bad hex", "b7 zz", []string{"plugin"}, `bad hex "zz" in field 2`},
+		{"plugin bad packed hex", "b70000000500000g", []string{"plugin"}, `bad hex "b70000000500000g" in field 1`},
 		{"plugin bad mem", "95 00 00 00 00 00 00 00", []string{"plugin", "0 1 zz"}, "memory argument"},
 		{"plugin bad elf", "7f 45 4c 46 00 00", []string{"plugin", "--elf"}, "ELF"},
 	}
@@ -130,6 +132,11 @@ func TestPlugin(t *testing.T) {
 	code, out, errs := invoke(t, "71 10 01 00 00 00 00 00\n95 00 00 00 00 00 00 00", "plugin", "0a 0b 0c")
 	if code != 0 || out != "b\n" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// The same with bytes written together, as hex dumps often are.
+	code, out, errs = invoke(t, "7110010000000000 0x9500000000000000\n", "plugin", "0a0b0c")
+	if code != 0 || out != "b\n" {
+		t.Fatalf("packed hex: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
 
