@@ -54,6 +54,9 @@ func (r *Replacer) Has(v *Value) bool { return v.ID < len(r.to) && r.to[v.ID] !=
 func (r *Replacer) Len() int { return r.n }
 
 func (r *Replacer) resolve(v *Value) *Value {
+	if r.n == 0 {
+		return v // the common case; spares a load from a large table
+	}
 	for v.ID < len(r.to) {
 		w := r.to[v.ID]
 		if w == nil || w == v {
