@@ -83,10 +83,10 @@ func New(prog []isa.Instruction, opts Options) (*Program, error) {
 			case isa.PseudoMapIdx, isa.PseudoMapIdxValue:
 				// Read from the binding's map table at run time:
 				// k = table index << 32 | offset.
-				idx := uint64(2 * uint32(ins.Imm))
+				value := ins.Src == isa.PseudoMapIdxValue
+				idx := uint64(vm.MapTableIndex(int(uint32(ins.Imm)), value))
 				var off uint64
-				if ins.Src == isa.PseudoMapIdxValue {
-					idx++
+				if value {
 					off = uint64(uint32(prog[pc+1].Imm))
 				}
 				s.op, s.k = opMapRef, idx<<32|off

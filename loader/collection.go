@@ -99,9 +99,9 @@ func New(obj *Object, opts Options, build Builder) (*Collection, error) {
 	valueSizes := make([]uint32, set.Len())
 	for i := 0; i < set.Len(); i++ {
 		m := set.Map(i)
-		c.table[2*i] = vm.MapHandleBase + uint64(i)
+		c.table[vm.MapTableIndex(i, false)] = vm.MapHandleBase + uint64(i)
 		if m.Type() == maps.Array {
-			c.table[2*i+1] = m.ValueAddr(0)
+			c.table[vm.MapTableIndex(i, true)] = m.ValueAddr(0)
 		}
 		valueSizes[i] = m.ValueSize()
 	}

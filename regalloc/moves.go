@@ -109,20 +109,47 @@ func (r *Result) EdgeMoves(args, params []*irValue, tmp Operand) []Move {
 	return Sequentialize(moves, tmp)
 }
 
+// Needed reports whether v must be lowered: it has a location or an
+// effect. Unused pure values (possible at -O0) need no code.
+func (r *Result) Needed(v *ir.Value) bool {
+	if v.Op == ir.OpConst {
+		return false
+	}
+	if v.Op.HasEffects() || (v.Op == ir.OpLoad && v.Checked) {
+		return true
+	}
+	l := r.Of(v)
+	return l.InReg() || l.Slot >= 0
+}
+
+// Layout returns the blocks that emit code, in layout order, and by
+// block ID where each of the others really sends control (Forwarders).
+// Backends alias the labels of the others to their destinations, so
+// branches skip them.
+func (r *Result) Layout(tmp Operand) (emit, forward []*ir.Block) {
+	forward = r.Forwarders(tmp)
+	emit = make([]*ir.Block, 0, len(r.Order))
+	for _, b := range r.Order {
+		if forward[b.ID] == nil {
+			emit = append(emit, b)
+		}
+	}
+	return emit, forward
+}
+
 // Forwarders finds the blocks that need no code at all: a jump whose
-// values all need nothing (needed says which do) and whose edge moves are
-// all no-ops, other than the first block of the layout. It returns, by
-// block ID, where control really goes from such a block (following
-// chains of them), and nil for blocks that emit code. Backends alias the
-// labels of forwarders to their destinations, so branches skip them.
-func (r *Result) Forwarders(needed func(*ir.Value) bool, tmp Operand) []*ir.Block {
+// values all need nothing and whose edge moves are all no-ops, other
+// than the first block of the layout. It returns, by block ID, where
+// control really goes from such a block (following chains of them), and
+// nil for blocks that emit code.
+func (r *Result) Forwarders(tmp Operand) []*ir.Block {
 	dest := make([]*ir.Block, r.Func.NumBlocks())
 	empty := func(b *ir.Block) bool {
 		if b.Kind != ir.BlockJump || b == r.Order[0] || b.Succs[0].To == b {
 			return false
 		}
 		for _, v := range b.Values {
-			if needed(v) {
+			if r.Needed(v) {
 				return false
 			}
 		}

@@ -54,6 +54,15 @@ type Binding struct {
 	CPU      int
 }
 
+// MapTableIndex is the entry of Binding.MapTable that an lddw reference
+// to map i reads: its handle, or (value) the address of its first value.
+func MapTableIndex(i int, value bool) int {
+	if value {
+		return 2*i + 1
+	}
+	return 2 * i
+}
+
 // Return is returned by a helper that finished the calling function on
 // its behalf: the function returns R0 to its caller at once (the whole
 // program ends if it is the entry function). The tail-call helper runs

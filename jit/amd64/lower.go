@@ -3,7 +3,6 @@ package amd64
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/ebpfjit/ebpfjit/ir"
 	"github.com/ebpfjit/ebpfjit/isa"
@@ -15,7 +14,7 @@ import (
 // Generate lowers every function of an allocated program to machine code
 // and assembles it with the shared stubs.
 func Generate(p *ir.Program, allocs []*regalloc.Result, listing bool) (*native.Code, []Listing, error) {
-	g := &generator{prog: p, allocs: allocs, regionCheck: map[[2]int]int{}}
+	g := &generator{prog: p, allocs: allocs}
 	a := &g.a
 	// About five items (instructions and labels) per live value and three
 	// per block: sized from what survived optimisation, not from every
@@ -65,11 +64,7 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, listing bool) (*native.C
 	if err != nil {
 		return nil, nil, err
 	}
-	// Every frame level may hold a function frame, its return address and
-	// the return address of a stub call.
-	// Helpers' callbacks nest on top of suspended frames: allow for a
-	// second full stack of frames.
-	stack := 2 * (vm.MaxCallDepth*(maxFrame+32) + 256)
+	stack := native.StackFor(maxFrame)
 	funcs := make([]native.Function, len(p.Funcs))
 	for i, f := range p.Funcs {
 		funcs[i] = native.Function{Slot: f.Start, Offset: labels[g.funcLabels[i]]}
@@ -79,14 +74,16 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, listing bool) (*native.C
 }
 
 type generator struct {
-	a           Assembler
-	prog        *ir.Program
-	allocs      []*regalloc.Result
-	funcLabels  []int
-	exitHelper  int
-	faultExit   int
-	packetEnd   int
-	regionCheck map[[2]int]int // (size, store) -> label of the slow-path checker
+	a          Assembler
+	prog       *ir.Program
+	allocs     []*regalloc.Result
+	funcLabels []int
+	exitHelper int
+	faultExit  int
+	packetEnd  int
+	// regionCheck holds, by LimitIndex(size)*2+store, the label plus one
+	// of the out-of-line checker of such accesses (0: none needed).
+	regionCheck [8]int
 }
 
 // leave restores Go's stack and frame pointers and returns to the Go side
@@ -121,16 +118,12 @@ func (g *generator) stubs() {
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctxArg(0), Src: Imm(0)})
 	g.leave(native.ExitReturn)
 
-	// In a fixed order, so that compiling is deterministic.
-	keys := make([][2]int, 0, len(g.regionCheck))
-	for key := range g.regionCheck {
-		keys = append(keys, key)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
-	})
-	for _, key := range keys {
-		g.emitRegionCheck(key[0], key[1] == 1, g.regionCheck[key])
+	// By size, loads first: a fixed order, so that compiling is
+	// deterministic.
+	for i, l := range g.regionCheck {
+		if l > 0 {
+			g.emitRegionCheck(1<<(i/2), i%2 == 1, l-1)
+		}
 	}
 }
 
@@ -171,33 +164,27 @@ func (g *generator) emitRegionCheck(size int, store bool, label int) {
 	a.Emit(-1, Inst{Op: ADD, Size: 8, Dst: R(RSI), Src: Imm(native.RegionSize)})
 	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RCX), Src: Imm(1)})
 	a.Emit(-1, Inst{Op: JMP, Dst: L(loop)})
-	st := int64(0)
-	if store {
-		st = 1
-	}
 	for _, f := range []struct {
 		label int
 		fault vm.Fault
 	}{{fail, vm.FaultOutOfBounds}, {readOnly, vm.FaultReadOnly}} {
 		a.Bind(f.label)
 		a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFaultArg), Src: R(RAX)})
-		word := int64(f.fault) | int64(size)<<native.FaultSizeShift | st<<native.FaultStoreShift
+		word := int64(native.FaultWord(f.fault, size, store))
 		a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFault), Src: Imm(word)})
 		a.Emit(-1, Inst{Op: JMP, Dst: L(g.faultExit)})
 	}
 }
 
 func (g *generator) regionChecker(size int, store bool) int {
-	key := [2]int{size, 0}
+	i := native.LimitIndex(uint8(size)) * 2
 	if store {
-		key[1] = 1
+		i++
 	}
-	l, ok := g.regionCheck[key]
-	if !ok {
-		l = g.a.NewLabel()
-		g.regionCheck[key] = l
+	if g.regionCheck[i] == 0 {
+		g.regionCheck[i] = g.a.NewLabel() + 1
 	}
-	return l
+	return g.regionCheck[i] - 1
 }
 
 // funcLowering lowers one function.
@@ -232,14 +219,12 @@ func (fl *funcLowering) lower() error {
 	// Blocks that need no code forward their labels to their
 	// destinations; the others are emitted in order, and a branch to the
 	// block laid out next falls through.
-	fl.forward = fl.ra.Forwarders(fl.needed, regalloc.RegOperand(regalloc.Reg(RAX)))
 	var order []*ir.Block
+	order, fl.forward = fl.ra.Layout(regalloc.RegOperand(regalloc.Reg(RAX)))
 	for _, b := range fl.ra.Order {
 		if d := fl.forward[b.ID]; d != nil {
 			a.Alias(fl.labels[b.ID], fl.labels[d.ID])
-			continue
 		}
-		order = append(order, b)
 	}
 	for i, b := range order {
 		var next *ir.Block
@@ -386,24 +371,11 @@ func (fl *funcLowering) dest(v *ir.Value) (Reg, func()) {
 	}
 }
 
-// needed reports whether v must be lowered: it has a location or an
-// effect. Unused pure values (possible at -O0) are skipped.
-func (fl *funcLowering) needed(v *ir.Value) bool {
-	if v.Op == ir.OpConst {
-		return false
-	}
-	if v.Op.HasEffects() || (v.Op == ir.OpLoad && v.Checked) {
-		return true
-	}
-	l := fl.loc(v)
-	return l.InReg() || l.Slot >= 0
-}
-
 func (fl *funcLowering) block(b *ir.Block, next *ir.Block) error {
 	a := &fl.g.a
 	a.Bind(fl.labels[b.ID])
 	for _, v := range b.Values {
-		if !fl.needed(v) {
+		if !fl.ra.Needed(v) {
 			continue
 		}
 		fl.pc = v.PC
@@ -566,11 +538,7 @@ func (fl *funcLowering) value(v *ir.Value) error {
 	case v.Op == ir.OpHelperReturned:
 		fl.result(v, ctx(native.OffReturned))
 	case v.Op == ir.OpMapAddr:
-		// The run's map table: two entries per map (handle, value).
-		k := 2 * int32(v.Aux)
-		if v.Aux2 >= 0 {
-			k++
-		}
+		k := int32(vm.MapTableIndex(int(v.Aux), v.Aux2 >= 0))
 		d, fin := fl.dest(v)
 		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: ctx(native.OffMapTable)})
 		fl.emit(Inst{Op: MOV, Size: 8, Dst: R(d), Src: M(RAX, 8*k)})
@@ -811,19 +779,6 @@ func (fl *funcLowering) unary(v *ir.Value) {
 	fin()
 }
 
-// sizeIndex is log2 of an access size: the index into MemLimit.
-func sizeIndex(size uint8) int {
-	switch size {
-	case 1:
-		return 0
-	case 2:
-		return 1
-	case 4:
-		return 2
-	}
-	return 3
-}
-
 // address returns the memory operand of an access. For checked accesses
 // it first emits the check: the input region is tested inline on a copy
 // of the address in RDX; anything else goes to the out-of-line checker,
@@ -844,7 +799,7 @@ func (fl *funcLowering) address(v *ir.Value, store bool) Operand {
 	}
 	ok, slow := a.NewLabel(), a.NewLabel()
 	fl.emit(Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemStart)})
-	fl.emit(Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemLimit + 8*sizeIndex(v.Size))})
+	fl.emit(Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemLimit + 8*native.LimitIndex(v.Size))})
 	fl.emit(Inst{Op: JCC, Cond: CondAE, Dst: L(slow)})
 	a.Bind(ok)
 	pc := v.PC
@@ -916,7 +871,7 @@ func (fl *funcLowering) atomic(v *ir.Value) {
 		a.Bind(misaligned)
 		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitPC), Src: Imm(int64(pc))})
 		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFaultArg), Src: R(RAX)})
-		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFault), Src: Imm(int64(vm.FaultMisaligned) | int64(size)<<native.FaultSizeShift)})
+		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFault), Src: Imm(int64(native.FaultWord(vm.FaultMisaligned, int(size), false)))})
 		a.Emit(pc, Inst{Op: JMP, Dst: L(fl.g.faultExit)})
 	})
 	// From here: RDX = address, RCX = operand, RAX = accumulator.
@@ -982,7 +937,7 @@ func (fl *funcLowering) legacyLoad(v *ir.Value) {
 		fl.emit(Inst{Op: MOVSXD, Size: 8, Dst: R(RCX), Src: idx})
 		fl.emit(Inst{Op: ADD, Size: 8, Dst: R(RDX), Src: R(RCX)})
 	}
-	fl.emit(Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemLimit + 8*sizeIndex(v.Size))})
+	fl.emit(Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: ctx(native.OffMemLimit + 8*native.LimitIndex(v.Size))})
 	fl.emit(Inst{Op: JCC, Cond: CondAE, Dst: L(fl.g.packetEnd)})
 	fl.emit(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: ctx(native.OffMemStart)})
 	d, fin := fl.dest(v)

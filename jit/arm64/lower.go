@@ -2,7 +2,6 @@ package arm64
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/ebpfjit/ebpfjit/ir"
 	"github.com/ebpfjit/ebpfjit/isa"
@@ -22,7 +21,7 @@ type Features struct {
 // Generate lowers every function of an allocated program to machine code
 // and assembles it with the shared stubs.
 func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features, listing bool) (*native.Code, []Listing, error) {
-	g := &generator{prog: p, allocs: allocs, feat: feat, regionCheck: map[[2]int]int{}}
+	g := &generator{prog: p, allocs: allocs, feat: feat}
 	a := &g.a
 	g.funcLabels = make([]int, len(p.Funcs))
 	for i := range g.funcLabels {
@@ -63,9 +62,7 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features, listing b
 	if err != nil {
 		return nil, nil, err
 	}
-	// Helpers' callbacks nest on top of suspended frames: allow for a
-	// second full stack of frames.
-	stack := 2 * (vm.MaxCallDepth*(maxFrame+32) + 256)
+	stack := native.StackFor(maxFrame)
 	funcs := make([]native.Function, len(p.Funcs))
 	for i, f := range p.Funcs {
 		funcs[i] = native.Function{Slot: f.Start, Offset: labels[g.funcLabels[i]]}
@@ -75,15 +72,17 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features, listing b
 }
 
 type generator struct {
-	a           Assembler
-	prog        *ir.Program
-	allocs      []*regalloc.Result
-	feat        Features
-	funcLabels  []int
-	exitHelper  int
-	faultExit   int
-	packetEnd   int
-	regionCheck map[[2]int]int
+	a          Assembler
+	prog       *ir.Program
+	allocs     []*regalloc.Result
+	feat       Features
+	funcLabels []int
+	exitHelper int
+	faultExit  int
+	packetEnd  int
+	// regionCheck holds, by LimitIndex(size)*2+store, the label plus one
+	// of the out-of-line checker of such accesses (0: none needed).
+	regionCheck [8]int
 }
 
 func (g *generator) emit(in Inst) { g.a.Emit(-1, in) }
@@ -122,16 +121,12 @@ func (g *generator) stubs() {
 	g.emit(Inst{Op: STR, Size: 8, Rt: XZR, Mem: ctxArg(0)})
 	g.leave(native.ExitReturn)
 
-	// In a fixed order, so that compiling is deterministic.
-	keys := make([][2]int, 0, len(g.regionCheck))
-	for key := range g.regionCheck {
-		keys = append(keys, key)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
-	})
-	for _, key := range keys {
-		g.emitRegionCheck(key[0], key[1] == 1, g.regionCheck[key])
+	// By size, loads first: a fixed order, so that compiling is
+	// deterministic.
+	for i, l := range g.regionCheck {
+		if l > 0 {
+			g.emitRegionCheck(1<<(i/2), i%2 == 1, l-1)
+		}
 	}
 }
 
@@ -170,33 +165,27 @@ func (g *generator) emitRegionCheck(size int, store bool, label int) {
 	g.emit(Inst{Op: ADD, Size: 8, Rd: tmp3, Rn: tmp3, Imm: native.RegionSize})
 	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp4, Rn: tmp4, Imm: 1})
 	g.emit(Inst{Op: B, Label: loop})
-	st := uint64(0)
-	if store {
-		st = 1
-	}
 	for _, f := range []struct {
 		label int
 		fault vm.Fault
 	}{{fail, vm.FaultOutOfBounds}, {readOnly, vm.FaultReadOnly}} {
 		a.Bind(f.label)
 		g.emit(Inst{Op: STR, Size: 8, Rt: tmp0, Mem: ctxMem(native.OffFaultArg)})
-		g.movConst(-1, tmp1, uint64(f.fault)|uint64(size)<<native.FaultSizeShift|st<<native.FaultStoreShift)
+		g.movConst(-1, tmp1, native.FaultWord(f.fault, size, store))
 		g.emit(Inst{Op: STR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffFault)})
 		g.emit(Inst{Op: B, Label: g.faultExit})
 	}
 }
 
 func (g *generator) regionChecker(size int, store bool) int {
-	key := [2]int{size, 0}
+	i := native.LimitIndex(uint8(size)) * 2
 	if store {
-		key[1] = 1
+		i++
 	}
-	l, ok := g.regionCheck[key]
-	if !ok {
-		l = g.a.NewLabel()
-		g.regionCheck[key] = l
+	if g.regionCheck[i] == 0 {
+		g.regionCheck[i] = g.a.NewLabel() + 1
 	}
-	return l
+	return g.regionCheck[i] - 1
 }
 
 // funcLowering lowers one function. Its native frame holds the spill
@@ -232,14 +221,12 @@ func (fl *funcLowering) lower() error {
 	// Blocks that need no code forward their labels to their
 	// destinations; the others are emitted in order, and a branch to the
 	// block laid out next falls through.
-	fl.forward = fl.ra.Forwarders(fl.needed, regalloc.RegOperand(regalloc.Reg(tmp0)))
 	var order []*ir.Block
+	order, fl.forward = fl.ra.Layout(regalloc.RegOperand(regalloc.Reg(tmp0)))
 	for _, b := range fl.ra.Order {
 		if d := fl.forward[b.ID]; d != nil {
 			a.Alias(fl.labels[b.ID], fl.labels[d.ID])
-			continue
 		}
-		order = append(order, b)
 	}
 	for i, b := range order {
 		var next *ir.Block
@@ -355,21 +342,10 @@ func (fl *funcLowering) dest(v *ir.Value) (Reg, func()) {
 	}
 }
 
-func (fl *funcLowering) needed(v *ir.Value) bool {
-	if v.Op == ir.OpConst {
-		return false
-	}
-	if v.Op.HasEffects() || (v.Op == ir.OpLoad && v.Checked) {
-		return true
-	}
-	l := fl.loc(v)
-	return l.InReg() || l.Slot >= 0
-}
-
 func (fl *funcLowering) block(b *ir.Block, next *ir.Block) error {
 	fl.g.a.Bind(fl.labels[b.ID])
 	for _, v := range b.Values {
-		if !fl.needed(v) {
+		if !fl.ra.Needed(v) {
 			continue
 		}
 		fl.pc = v.PC
@@ -560,11 +536,7 @@ func (fl *funcLowering) value(v *ir.Value) error {
 	case v.Op == ir.OpHelperReturned:
 		fl.result(v, func(d Reg) { fl.emit(Inst{Op: LDR, Size: 8, Rt: d, Mem: ctxMem(native.OffReturned)}) })
 	case v.Op == ir.OpMapAddr:
-		// The run's map table: two entries per map (handle, value).
-		k := 2 * v.Aux
-		if v.Aux2 >= 0 {
-			k++
-		}
+		k := int64(vm.MapTableIndex(int(v.Aux), v.Aux2 >= 0))
 		d, fin := fl.dest(v)
 		fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp0, Mem: ctxMem(native.OffMapTable)})
 		if OffsetFits(8, 8*k) {
@@ -691,18 +663,6 @@ func (fl *funcLowering) unary(v *ir.Value) {
 	fin()
 }
 
-func sizeIndex(size uint8) int {
-	switch size {
-	case 1:
-		return 0
-	case 2:
-		return 1
-	case 4:
-		return 2
-	}
-	return 3
-}
-
 // address returns the memory operand of an access. Checked accesses are
 // tested against the input region inline and against the others out of
 // line; their address is then in X16.
@@ -727,7 +687,7 @@ func (fl *funcLowering) address(v *ir.Value, store bool) Mem {
 	ok, slow := a.NewLabel(), a.NewLabel()
 	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffMemStart)})
 	fl.emit(Inst{Op: SUB, Size: 8, Rd: tmp1, Rn: addr, Rm: tmp1})
-	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp2, Mem: ctxMem(native.OffMemLimit + 8*sizeIndex(v.Size))})
+	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp2, Mem: ctxMem(native.OffMemLimit + 8*native.LimitIndex(v.Size))})
 	fl.emit(Inst{Op: CMP, Size: 8, Rn: tmp1, Rm: tmp2})
 	fl.emit(Inst{Op: BCOND, Cond: CondHS, Label: slow})
 	a.Bind(ok)
@@ -829,7 +789,7 @@ func (fl *funcLowering) atomic(v *ir.Value) {
 		fl.g.movConst(pc, tmp1, uint64(pc))
 		a.Emit(pc, Inst{Op: STR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffExitPC)})
 		a.Emit(pc, Inst{Op: STR, Size: 8, Rt: tmp0, Mem: ctxMem(native.OffFaultArg)})
-		fl.g.movConst(pc, tmp1, uint64(vm.FaultMisaligned)|uint64(size)<<native.FaultSizeShift)
+		fl.g.movConst(pc, tmp1, native.FaultWord(vm.FaultMisaligned, int(size), false))
 		a.Emit(pc, Inst{Op: STR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffFault)})
 		a.Emit(pc, Inst{Op: B, Label: fl.g.faultExit})
 	})
@@ -908,7 +868,7 @@ func (fl *funcLowering) legacyLoad(v *ir.Value) {
 		fl.emit(Inst{Op: SXTW, Size: 8, Rd: tmp1, Rn: idx})
 		fl.emit(Inst{Op: ADD, Size: 8, Rd: tmp0, Rn: tmp0, Rm: tmp1})
 	}
-	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffMemLimit + 8*sizeIndex(v.Size))})
+	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffMemLimit + 8*native.LimitIndex(v.Size))})
 	fl.emit(Inst{Op: CMP, Size: 8, Rn: tmp0, Rm: tmp1})
 	fl.emit(Inst{Op: BCOND, Cond: CondHS, Label: fl.g.packetEnd})
 	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffMemStart)})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -129,6 +130,11 @@ func (m *Instance) Run(mem []byte) (uint64, error) {
 }
 
 // RunWith executes the program on mem with this instance, bound to b.
+//
+// The context keeps the input region, its limits, the extra regions and
+// the map table between runs; the common run (same input buffer, no
+// binding) only stores the arguments and enters, which keeps calling a
+// program from Go at a few nanoseconds.
 func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 	c := &m.ctx
 	n := uint64(len(mem))
@@ -137,11 +143,10 @@ func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 		r1 = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(mem))))
 	}
 	if b != nil || c.NumRegions != 0 || c.MapTable != 0 || r1 != c.MemStart || n != m.memLen {
-		return m.runWith(mem, b)
+		if err := m.bind(r1, n, b); err != nil {
+			return 0, err
+		}
 	}
-	// The common case, kept small so that calling a program costs little
-	// more than the switch of stacks: the same input as last time, no
-	// maps or global data.
 	base := m.prog.exec.Addr()
 	if base == 0 {
 		return 0, errClosed
@@ -151,47 +156,36 @@ func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 	enter(c, base+uintptr(m.prog.code.Preamble))
 	if c.ExitCode == ExitReturn {
 		runtime.KeepAlive(mem)
+		runtime.KeepAlive(b) // and so its map table, which the context points into
 		return c.Args[0], nil
 	}
-	return m.finish(mem, b, nil)
+	return m.finish(mem, b)
 }
 
 var errClosed = errors.New("program is closed")
 
-// runWith is RunWith when the context must change first: a new input
-// buffer or length, a binding's regions and map table, or those of the
-// previous run to clear.
-func (m *Instance) runWith(mem []byte, b *vm.Binding) (uint64, error) {
+// bind sets the context for a run on the input at r1 (n bytes) bound to
+// b (which may be nil): the input's limits when the input changed, b's
+// regions and map table, clearing those of an earlier run.
+func (m *Instance) bind(r1, n uint64, b *vm.Binding) error {
 	var extra []vm.Region
 	var table []uint64
 	if b != nil {
 		extra, table = b.Regions, b.MapTable
 	}
-	base := m.prog.exec.Addr()
-	if base == 0 {
-		return 0, errClosed
+	if len(extra) > MaxRegions {
+		return fmt.Errorf("%d extra memory regions, at most %d", len(extra), MaxRegions)
 	}
 	c := &m.ctx
-	if len(extra) > 0 || c.NumRegions > 0 {
-		if len(extra) > MaxRegions {
-			return 0, fmt.Errorf("%d extra memory regions, at most %d", len(extra), MaxRegions)
+	c.NumRegions = uint64(len(extra))
+	for i, r := range extra {
+		w := uint64(1)
+		if r.ReadOnly {
+			w = 0
 		}
-		c.NumRegions = uint64(len(extra))
-		for i, r := range extra {
-			w := uint64(1)
-			if r.ReadOnly {
-				w = 0
-			}
-			c.Regions[i] = Region{Start: r.Start, Len: r.Len, Writable: w}
-		}
-	}
-	var r1 uint64
-	n := uint64(len(mem))
-	if n > 0 {
-		r1 = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(mem))))
+		c.Regions[i] = Region{Start: r.Start, Len: r.Len, Writable: w}
 	}
 	if r1 != c.MemStart || n != m.memLen {
-		// The limits only change with the input's address or length.
 		c.MemStart, m.memLen = r1, n
 		for i := range c.MemLimit {
 			if size := uint64(1) << i; n >= size {
@@ -201,29 +195,20 @@ func (m *Instance) runWith(mem []byte, b *vm.Binding) (uint64, error) {
 			}
 		}
 	}
-	c.CallArgs[0], c.CallArgs[1], c.CallArgs[2], c.CallArgs[3], c.CallArgs[4], c.CallArgs[5] = r1, n, 0, 0, 0, c.StackHi
-	c.CodeBase = uint64(base)
 	c.MapTable = 0
 	if len(table) > 0 {
 		c.MapTable = uint64(uintptr(unsafe.Pointer(&table[0])))
 	}
-
-	enter(c, base+uintptr(m.prog.code.Preamble))
-	if c.ExitCode == ExitReturn {
-		runtime.KeepAlive(mem)
-		runtime.KeepAlive(table)
-		return c.Args[0], nil
-	}
-	return m.finish(mem, b, table)
+	return nil
 }
 
 // finish serves the exits of a run that did not simply return.
-func (m *Instance) finish(mem []byte, b *vm.Binding, table []uint64) (uint64, error) {
+func (m *Instance) finish(mem []byte, b *vm.Binding) (uint64, error) {
 	r0, err := m.serve(mem, b)
 	m.mem.Reset()
 	m.env = vm.Env{}
 	runtime.KeepAlive(mem)
-	runtime.KeepAlive(table)
+	runtime.KeepAlive(b)
 	return r0, err
 }
 
@@ -339,6 +324,30 @@ const (
 	FaultSizeShift  = 8
 	FaultStoreShift = 16
 )
+
+// FaultWord is what generated code stores in Context.Fault for a fault
+// of kind f on a size-byte access (faultError decodes it).
+func FaultWord(f vm.Fault, size int, store bool) uint64 {
+	w := uint64(f) | uint64(size)<<FaultSizeShift
+	if store {
+		w |= 1 << FaultStoreShift
+	}
+	return w
+}
+
+// LimitIndex is the index into Context.MemLimit for a size-byte access.
+func LimitIndex(size uint8) int {
+	return bits.TrailingZeros8(size) & 3
+}
+
+// StackFor is the native stack, in bytes, for code whose largest
+// function frame is maxFrame bytes: every one of the MaxCallDepth frame
+// levels may hold a function frame, its return address and that of a
+// stub call; helpers' callbacks nest on top of suspended frames, so
+// there is room for a second full stack of frames.
+func StackFor(maxFrame int) int {
+	return 2 * (vm.MaxCallDepth*(maxFrame+32) + 256)
+}
 
 func faultError(c *Context) error {
 	f := vm.Fault(c.Fault & 0xff)
