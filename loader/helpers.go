@@ -114,28 +114,33 @@ func tracePrintk(out io.Writer) vm.HelperFunc {
 	}
 }
 
+// mapAndKey resolves a helper's map handle and reads the key it points to.
+func mapAndKey(env *vm.Env, mh, key uint64) (*maps.Map, []byte, error) {
+	m, err := state(env).mapOf(mh)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := env.Memory.Bytes(key, uint64(m.KeySize()), false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("key: %w", err)
+	}
+	return m, k, nil
+}
+
 func buildStandardHelpers() *vm.Helpers {
 	h := vm.BaseHelpers()
 	reg := h.Register
 	reg(helperMapLookupElem, "map_lookup_elem", func(env *vm.Env, mh, key, _, _, _ uint64) (uint64, error) {
-		m, err := state(env).mapOf(mh)
+		m, k, err := mapAndKey(env, mh, key)
 		if err != nil {
 			return 0, err
-		}
-		k, err := env.Memory.Bytes(key, uint64(m.KeySize()), false)
-		if err != nil {
-			return 0, fmt.Errorf("key: %w", err)
 		}
 		return m.LookupAddr(k, env.CPU), nil
 	})
 	reg(helperMapUpdateElem, "map_update_elem", func(env *vm.Env, mh, key, value, flags, _ uint64) (uint64, error) {
-		m, err := state(env).mapOf(mh)
+		m, k, err := mapAndKey(env, mh, key)
 		if err != nil {
 			return 0, err
-		}
-		k, err := env.Memory.Bytes(key, uint64(m.KeySize()), false)
-		if err != nil {
-			return 0, fmt.Errorf("key: %w", err)
 		}
 		v, err := env.Memory.Bytes(value, uint64(m.ValueSize()), false)
 		if err != nil {
@@ -144,13 +149,9 @@ func buildStandardHelpers() *vm.Helpers {
 		return maps.Ret(m.Update(k, v, flags, env.CPU)), nil
 	})
 	reg(helperMapLookupPercpuElem, "map_lookup_percpu_elem", func(env *vm.Env, mh, key, cpu, _, _ uint64) (uint64, error) {
-		m, err := state(env).mapOf(mh)
+		m, k, err := mapAndKey(env, mh, key)
 		if err != nil {
 			return 0, err
-		}
-		k, err := env.Memory.Bytes(key, uint64(m.KeySize()), false)
-		if err != nil {
-			return 0, fmt.Errorf("key: %w", err)
 		}
 		if cpu >= uint64(m.NumCPU()) {
 			return 0, nil
@@ -158,17 +159,13 @@ func buildStandardHelpers() *vm.Helpers {
 		return m.LookupAddr(k, int(cpu)), nil
 	})
 	reg(helperMapDeleteElem, "map_delete_elem", func(env *vm.Env, mh, key, _, _, _ uint64) (uint64, error) {
-		m, err := state(env).mapOf(mh)
+		m, k, err := mapAndKey(env, mh, key)
 		if err != nil {
 			return 0, err
 		}
-		k, err := env.Memory.Bytes(key, uint64(m.KeySize()), false)
-		if err != nil {
-			return 0, fmt.Errorf("key: %w", err)
-		}
 		return maps.Ret(m.Delete(k)), nil
 	})
-	queueOp := func(name string, op func(m *maps.Map, v []byte, flags uint64) error, write bool) vm.HelperFunc {
+	queueOp := func(op func(m *maps.Map, v []byte, flags uint64) error, write bool) vm.HelperFunc {
 		return func(env *vm.Env, mh, value, flags, _, _ uint64) (uint64, error) {
 			m, err := state(env).mapOf(mh)
 			if err != nil {
@@ -181,9 +178,9 @@ func buildStandardHelpers() *vm.Helpers {
 			return maps.Ret(op(m, v, flags)), nil
 		}
 	}
-	reg(helperMapPushElem, "map_push_elem", queueOp("push", func(m *maps.Map, v []byte, f uint64) error { return m.Push(v, f) }, false))
-	reg(helperMapPopElem, "map_pop_elem", queueOp("pop", func(m *maps.Map, v []byte, _ uint64) error { return m.Pop(v) }, true))
-	reg(helperMapPeekElem, "map_peek_elem", queueOp("peek", func(m *maps.Map, v []byte, _ uint64) error { return m.Peek(v) }, true))
+	reg(helperMapPushElem, "map_push_elem", queueOp(func(m *maps.Map, v []byte, f uint64) error { return m.Push(v, f) }, false))
+	reg(helperMapPopElem, "map_pop_elem", queueOp(func(m *maps.Map, v []byte, _ uint64) error { return m.Pop(v) }, true))
+	reg(helperMapPeekElem, "map_peek_elem", queueOp(func(m *maps.Map, v []byte, _ uint64) error { return m.Peek(v) }, true))
 
 	// bpf_tail_call runs the target program in place of the calling
 	// function: its result is what that function returns (vm.Return), and
