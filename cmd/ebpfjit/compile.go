@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -90,23 +89,5 @@ func runArtifact(path string, data []byte, program string, mem memoryFlags, memO
 		return badInput("%s: %v", path, err)
 	}
 	defer coll.Close()
-	name, err := pickProgram(coll.Programs(), program)
-	if err != nil {
-		return err
-	}
-	memory, err := mem.load(nil)
-	if err != nil {
-		return err
-	}
-	r0, runErr := coll.Program(name).RunInPlace(memory)
-	if memOut != "" {
-		if err := os.WriteFile(memOut, memory, 0o644); err != nil {
-			return badInput("%v", err)
-		}
-	}
-	if runErr != nil {
-		return runErr
-	}
-	fmt.Fprintln(stdout, formatR0(r0))
-	return nil
+	return runProgram(coll, program, mem, memOut, stdout)
 }

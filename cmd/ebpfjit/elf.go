@@ -77,6 +77,12 @@ func runELF(path, program, eng string, noOpt bool, core *btfFlag, mem memoryFlag
 		return badInput("%v", err)
 	}
 	defer coll.Close()
+	return runProgram(coll, program, mem, memOut, stdout)
+}
+
+// runProgram runs one program of a loaded collection on the memory the
+// flags give, writes the memory back to memOut (if set) and prints r0.
+func runProgram(coll *loader.Collection, program string, mem memoryFlags, memOut string, stdout io.Writer) error {
 	name, err := pickProgram(coll.Programs(), program)
 	if err != nil {
 		return err
