@@ -344,22 +344,9 @@ func checkDataSize(f *elf.File, opts ParseOptions) error {
 		}
 		if sec.Size > limit || total+sec.Size > limit {
 			return fmt.Errorf("section %s declares %s of zero-initialised data, more than the limit of %s (ParseOptions.MaxDataSize)",
-				sec.Name, sizeString(sec.Size), sizeString(limit))
+				sec.Name, maps.FormatSize(sec.Size), maps.FormatSize(limit))
 		}
 		total += sec.Size
 	}
 	return nil
-}
-
-// sizeString formats a byte count for messages.
-func sizeString(n uint64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -121,7 +121,7 @@ func NewSet(specs []*Spec, opts Options) (*Set, error) {
 			}
 		}
 		return nil, fmt.Errorf("maps: the maps need %s, more than the limit of %s (the largest, map %q, needs %s): %w",
-			sizeString(total), sizeString(maxMem), specs[big].Name, sizeString(addSat(layouts[big].arena, layouts[big].overhead)), ENOMEM)
+			FormatSize(total), FormatSize(maxMem), specs[big].Name, FormatSize(addSat(layouts[big].arena, layouts[big].overhead)), ENOMEM)
 	}
 
 	set := &Set{byName: make(map[string]*Map, len(specs)), numCPU: numCPU}
@@ -211,8 +211,8 @@ func (s *Set) RingBufAt(addr uint64) *Map {
 	return nil
 }
 
-// sizeString prints a byte count for error messages.
-func sizeString(n uint64) string {
+// FormatSize prints a byte count for error messages ("64.0 MiB").
+func FormatSize(n uint64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
