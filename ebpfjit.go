@@ -140,14 +140,7 @@ func load(data []byte, opts *Options) (*Collection, error) {
 		lo.Parse.CORETarget = spec
 		coreKey = fmt.Sprintf("%x", sha256.Sum256(raw))
 	}
-	eng := opts.Engine
-	if eng == "" {
-		eng = JIT
-	}
-	level := 2
-	if opts.NoOptimize {
-		level = 0
-	}
+	eng, level := opts.engine()
 	if opts.Cache && eng == JIT {
 		cache := &engine.Cache{Dir: opts.CacheDir}
 		if cache.Dir == "" {
@@ -178,6 +171,19 @@ func load(data []byte, opts *Options) (*Collection, error) {
 	return &Collection{c: c}, nil
 }
 
+// engine returns the engine the options name (JIT by default) and the
+// optimisation level.
+func (o *Options) engine() (Engine, int) {
+	eng := o.Engine
+	if eng == "" {
+		eng = JIT
+	}
+	if o.NoOptimize {
+		return eng, 0
+	}
+	return eng, 2
+}
+
 // NewProgram builds a program from raw little-endian bytecode (no maps),
 // as one program called "main" of its own collection.
 func NewProgram(code []byte, opts *Options) (*Collection, *Program, error) {
@@ -188,14 +194,7 @@ func NewProgram(code []byte, opts *Options) (*Collection, *Program, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	eng := opts.Engine
-	if eng == "" {
-		eng = JIT
-	}
-	level := 2
-	if opts.NoOptimize {
-		level = 0
-	}
+	eng, level := opts.engine()
 	obj := &loader.Object{Programs: []*loader.ProgramSpec{{Name: "main", Insns: insns}}}
 	c, err := engine.LoadObject(obj, string(eng), level, loader.Options{
 		CPUs: opts.CPUs, Helpers: opts.Helpers, TraceOutput: opts.TraceOutput,

@@ -145,6 +145,7 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 		allocs[i] = regalloc.Allocate(f, target)
 	}
 	res := &Result{IR: p, Instructions: len(prog), Helpers: calledHelpers(p)}
+	// Listings are empty unless asked for.
 	switch arch {
 	case "amd64":
 		code, listing, err := amd64.Generate(p, allocs, opts.Listing)
@@ -152,11 +153,8 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 			return nil, err
 		}
 		res.Code = code
-		if !opts.Listing {
-			break
-		}
 		for _, l := range listing {
-			res.Listing = append(res.Listing, Line{Offset: l.Offset, Bytes: code.Text[l.Offset : l.Offset+l.Size], Text: l.Inst.String(), PC: l.PC})
+			res.Listing = append(res.Listing, listingLine(code, l.Offset, l.Size, l.Inst, l.PC))
 		}
 	case "arm64":
 		code, listing, err := arm64.Generate(p, allocs, arm64.Features{LSE: feat.ARM64LSE}, opts.Listing)
@@ -164,11 +162,8 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 			return nil, err
 		}
 		res.Code = code
-		if !opts.Listing {
-			break
-		}
 		for _, l := range listing {
-			res.Listing = append(res.Listing, Line{Offset: l.Offset, Bytes: code.Text[l.Offset : l.Offset+l.Size], Text: l.Inst.String(), PC: l.PC})
+			res.Listing = append(res.Listing, listingLine(code, l.Offset, l.Size, l.Inst, l.PC))
 		}
 	}
 	res.Duration = time.Since(start)
@@ -193,4 +188,9 @@ func calledHelpers(p *ir.Program) []int32 {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// listingLine is one native instruction of a listing.
+func listingLine(code *native.Code, offset, size int, inst fmt.Stringer, pc int) Line {
+	return Line{Offset: offset, Bytes: code.Text[offset : offset+size], Text: inst.String(), PC: pc}
 }

@@ -63,11 +63,7 @@ func (b *btfFlag) parseOptions() (loader.ParseOptions, error) {
 }
 
 // runELF loads an object and runs one of its programs.
-func runELF(path, program, eng string, noOpt bool, core *btfFlag, mem memoryFlags, memOut string, stdout io.Writer) error {
-	level := 2
-	if noOpt {
-		level = 0
-	}
+func runELF(path, program, eng string, level int, core *btfFlag, mem memoryFlags, memOut string, stdout io.Writer) error {
 	po, err := core.parseOptions()
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runArtifact(files[0], data, *program, mem, *memOut, stdout)
 	}
 	if isELF(files[0]) {
-		return runELF(files[0], *program, *eng, opt.level() == 0, core, mem, *memOut, stdout)
+		return runELF(files[0], *program, *eng, opt.level(), core, mem, *memOut, stdout)
 	}
 	in, err := readProgram(files[0])
 	if err != nil {
