@@ -27,21 +27,16 @@ func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp; artifacts run as compiled")
 	program := fs.String("program", "", "program of an ELF object or artifact (needed when it has several)")
 	rounds := fs.Int("rounds", benchRounds, "timed rounds (at least 11 for a stable median)")
-	var mem memoryFlags
-	fs.StringVar(&mem.file, "mem", "", "file holding the input memory")
-	fs.StringVar(&mem.hex, "mem-hex", "", "input memory as hex bytes")
+	mem := memoryFlagSet(fs)
 	opt := optFlags(fs)
-	files, err := parseFlags(fs, args, stderr)
+	file, err := parseOneFile(fs, args, stderr, "program file")
 	if err != nil {
 		return err
-	}
-	if len(files) != 1 {
-		return badInput("want exactly one program file, got %d", len(files))
 	}
 	if *rounds < 1 {
 		return badInput("--rounds must be positive")
 	}
-	run, closeFn, defMem, err := benchTarget(files[0], *eng, opt.level(), *program, core)
+	run, closeFn, defMem, err := benchTarget(file, *eng, opt.level(), *program, core)
 	if err != nil {
 		return err
 	}

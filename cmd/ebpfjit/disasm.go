@@ -25,23 +25,20 @@ func cmdDisasm(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	arch := fs.String("arch", runtime.GOARCH, "target: amd64, arm64, or ebpf for the bytecode alone")
 	program := fs.String("program", "", "program of an ELF object (needed when it has several)")
 	opt := optFlags(fs)
-	files, err := parseFlags(fs, args, stderr)
+	file, err := parseOneFile(fs, args, stderr, "program file")
 	if err != nil {
 		return err
-	}
-	if len(files) != 1 {
-		return badInput("want exactly one program file, got %d", len(files))
 	}
 	var in *input
 	var valueSizes []uint32
 	var mapSpecs []*maps.Spec
-	if isELF(files[0]) {
-		prog, sizes, specs, err := elfProgram(files[0], *program, core)
+	if isELF(file) {
+		prog, sizes, specs, err := elfProgram(file, *program, core)
 		if err != nil {
 			return err
 		}
 		in, valueSizes, mapSpecs = &input{prog: prog}, sizes, specs
-	} else if in, err = readProgram(files[0]); err != nil {
+	} else if in, err = readProgram(file); err != nil {
 		return err
 	}
 	if *arch == "ebpf" {

@@ -137,18 +137,15 @@ func elfProgram(path, program string, core *btfFlag) ([]isa.Instruction, []uint3
 func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("inspect", "[--btf FILE] FILE.o")
 	core := newBTFFlag(fs)
-	files, err := parseFlags(fs, args, stderr)
+	file, err := parseOneFile(fs, args, stderr, "object file")
 	if err != nil {
 		return err
-	}
-	if len(files) != 1 {
-		return badInput("want exactly one object file, got %d", len(files))
 	}
 	po, err := core.parseOptions()
 	if err != nil {
 		return err
 	}
-	obj, err := loader.ParseFile(files[0], po)
+	obj, err := loader.ParseFile(file, po)
 	if err != nil {
 		return badInput("%v", err)
 	}

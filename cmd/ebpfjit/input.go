@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -88,6 +89,14 @@ func readProgram(path string) (*input, error) {
 		return nil, badInput("%s: %v", path, err)
 	}
 	return &input{prog: prog}, nil
+}
+
+// memoryFlagSet registers --mem and --mem-hex on fs.
+func memoryFlagSet(fs *flag.FlagSet) *memoryFlags {
+	var m memoryFlags
+	fs.StringVar(&m.file, "mem", "", "file holding the input memory")
+	fs.StringVar(&m.hex, "mem-hex", "", "input memory as hex bytes (\"01 02 ff\" or \"0102ff\")")
+	return &m
 }
 
 // memoryFlags are the ways to give a program its input memory.

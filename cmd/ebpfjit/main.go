@@ -110,6 +110,19 @@ func usage(w io.Writer) {
 
 // parseFlags parses flags that may appear before, between or after the
 // positional arguments, and returns the positional ones.
+// parseOneFile is parseFlags for commands that take exactly one file
+// (what names it in the error).
+func parseOneFile(fs *flag.FlagSet, args []string, stderr io.Writer, what string) (string, error) {
+	files, err := parseFlags(fs, args, stderr)
+	if err != nil {
+		return "", err
+	}
+	if len(files) != 1 {
+		return "", badInput("want exactly one %s, got %d", what, len(files))
+	}
+	return files[0], nil
+}
+
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
 	// The flag package would print the whole usage on every mistake; we
 	// want one line, and the usage only when asked for.

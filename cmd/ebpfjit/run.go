@@ -16,25 +16,20 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	core := newBTFFlag(fs)
 	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp")
 	program := fs.String("program", "", "program of an ELF object to run (needed when it has several)")
-	var mem memoryFlags
-	fs.StringVar(&mem.file, "mem", "", "file holding the input memory")
-	fs.StringVar(&mem.hex, "mem-hex", "", "input memory as hex bytes (\"01 02 ff\")")
+	mem := memoryFlagSet(fs)
 	memOut := fs.String("mem-out", "", "write the memory as the program left it to this file")
 	opt := optFlags(fs)
-	files, err := parseFlags(fs, args, stderr)
+	file, err := parseOneFile(fs, args, stderr, "program file")
 	if err != nil {
 		return err
 	}
-	if len(files) != 1 {
-		return badInput("want exactly one program file, got %d", len(files))
+	if data, err := os.ReadFile(file); err == nil && isArtifact(data) {
+		return runArtifact(file, data, *program, *mem, *memOut, stdout)
 	}
-	if data, err := os.ReadFile(files[0]); err == nil && isArtifact(data) {
-		return runArtifact(files[0], data, *program, mem, *memOut, stdout)
+	if isELF(file) {
+		return runELF(file, *program, *eng, opt.level(), core, *mem, *memOut, stdout)
 	}
-	if isELF(files[0]) {
-		return runELF(files[0], *program, *eng, opt.level(), core, mem, *memOut, stdout)
-	}
-	in, err := readProgram(files[0])
+	in, err := readProgram(file)
 	if err != nil {
 		return err
 	}
