@@ -1,8 +1,6 @@
 package ir
 
 import (
-	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,24 +8,12 @@ import (
 
 	"github.com/ebpfjit/ebpfjit/asm"
 	"github.com/ebpfjit/ebpfjit/conformance"
+	"github.com/ebpfjit/ebpfjit/internal/progen"
 	"github.com/ebpfjit/ebpfjit/interp"
 	"github.com/ebpfjit/ebpfjit/isa"
 	"github.com/ebpfjit/ebpfjit/validate"
 	"github.com/ebpfjit/ebpfjit/vm"
 )
-
-// deterministicHelpers replaces the time and random helpers with fixed
-// answers so two engines can be compared.
-func deterministicHelpers() *vm.Helpers {
-	h := vm.BaseHelpers()
-	h.Register(vm.HelperKtimeGetNS, "ktime_get_ns", func(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
-		return 123456789, nil
-	})
-	h.Register(vm.HelperGetPrandomU32, "get_prandom_u32", func(*vm.Env, uint64, uint64, uint64, uint64, uint64) (uint64, error) {
-		return 4, nil
-	})
-	return h
-}
 
 // buildLevel builds and optimises prog, verifying every function after
 // every pass.
@@ -67,45 +53,21 @@ func buildLevel(t *testing.T, prog []isa.Instruction, level Level) *Program {
 	return p
 }
 
-type outcome struct {
-	r0    uint64
-	fault vm.Fault
-	pc    int
-	mem   []byte
-	err   string
-}
-
-func runInterp(t *testing.T, prog []isa.Instruction, mem []byte) outcome {
-	p, err := interp.New(prog, interp.Options{Helpers: deterministicHelpers()})
+func runInterp(t *testing.T, prog []isa.Instruction, mem []byte) progen.Outcome {
+	p, err := interp.New(prog, interp.Options{Helpers: progen.DeterministicHelpers()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := append([]byte(nil), mem...)
 	r0, err := p.Run(m)
-	return makeOutcome(r0, err, m)
+	return progen.OutcomeOf(r0, err, m)
 }
 
-func runIR(t *testing.T, p *Program, mem []byte) outcome {
-	e := &evaluator{prog: p, helpers: deterministicHelpers()}
+func runIR(t *testing.T, p *Program, mem []byte) progen.Outcome {
+	e := &evaluator{prog: p, helpers: progen.DeterministicHelpers()}
 	m := append([]byte(nil), mem...)
 	r0, err := e.run(m)
-	return makeOutcome(r0, err, m)
-}
-
-func makeOutcome(r0 uint64, err error, mem []byte) outcome {
-	o := outcome{r0: r0, mem: mem}
-	var re *vm.RunError
-	switch {
-	case errors.As(err, &re):
-		o.r0, o.fault, o.pc = 0, re.Fault, re.PC
-	case err != nil:
-		o.err = err.Error()
-	}
-	return o
-}
-
-func (o outcome) equal(p outcome) bool {
-	return o.r0 == p.r0 && o.fault == p.fault && o.pc == p.pc && bytes.Equal(o.mem, p.mem) && o.err == p.err
+	return progen.OutcomeOf(r0, err, m)
 }
 
 // corpus returns the programs of every .data file we can find.
@@ -142,14 +104,14 @@ func TestEvaluatorAgreesWithInterpreter(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if _, err := validate.Program(prog, &validate.Options{Helpers: deterministicHelpers()}); err != nil {
+		if _, err := validate.Program(prog, &validate.Options{Helpers: progen.DeterministicHelpers()}); err != nil {
 			continue
 		}
 		want := runInterp(t, prog, c.Mem)
 		for _, level := range []Level{O0, O2} {
 			p := buildLevel(t, prog, level)
 			got := runIR(t, p, c.Mem)
-			if !got.equal(want) {
+			if !got.Equal(want) {
 				t.Errorf("%s at O%d: IR gives %+v, interpreter %+v\n%s", filepath.Base(name), level, got, want, p)
 			}
 		}

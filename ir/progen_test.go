@@ -19,7 +19,7 @@ func compareWithInterpreter(t *testing.T, name string, prog []isa.Instruction, m
 	t.Helper()
 	// runInterp has no step limit: make sure first that the program
 	// ends, so that a generator bug cannot hang the test.
-	ip, err := interp.New(prog, interp.Options{Helpers: deterministicHelpers(), MaxSteps: 1_000_000})
+	ip, err := interp.New(prog, interp.Options{Helpers: progen.DeterministicHelpers(), MaxSteps: 1_000_000})
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", name, err, isa.Disassemble(prog))
 	}
@@ -31,28 +31,13 @@ func compareWithInterpreter(t *testing.T, name string, prog []isa.Instruction, m
 	for _, level := range []Level{O0, O2} {
 		p := buildLevel(t, prog, level)
 		got := runIR(t, p, mem)
-		if !got.equal(want) {
+		if !got.Equal(want) {
 			t.Errorf("%s at O%d: IR gives %s, interpreter %s\nprogram:\n%s\nIR:\n%s",
-				name, level, got.brief(want.mem), want.brief(nil), isa.Disassemble(prog), p)
+				name, level, got.Diff(want.Mem), want, isa.Disassemble(prog), p)
 			return false
 		}
 	}
 	return true
-}
-
-// brief describes an outcome; with other it lists only the memory bytes
-// that differ from other.
-func (o outcome) brief(other []byte) string {
-	s := fmt.Sprintf("r0=%#x fault=%v pc=%d", o.r0, o.fault, o.pc)
-	if o.err != "" {
-		s += " err=" + o.err
-	}
-	for i := range o.mem {
-		if other != nil && i < len(other) && o.mem[i] != other[i] {
-			s += fmt.Sprintf(" mem[%d]=%#02x (not %#02x)", i, o.mem[i], other[i])
-		}
-	}
-	return s
 }
 
 // TestGeneratedPrograms compares the IR with the interpreter on random

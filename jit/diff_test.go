@@ -2,7 +2,6 @@ package jit_test
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"testing"
 
@@ -13,35 +12,6 @@ import (
 	"github.com/ebpfjit/ebpfjit/loader/native"
 	"github.com/ebpfjit/ebpfjit/vm"
 )
-
-// outcome is what a run leaves behind that engines must agree on.
-type outcome struct {
-	r0    uint64
-	fault vm.Fault
-	pc    int
-	err   string
-	mem   []byte
-}
-
-func (o outcome) String() string {
-	return fmt.Sprintf("r0=%#x fault=%v pc=%d err=%q", o.r0, o.fault, o.pc, o.err)
-}
-
-func outcomeOf(r0 uint64, err error, mem []byte) outcome {
-	o := outcome{r0: r0, mem: mem}
-	var re *vm.RunError
-	switch {
-	case errors.As(err, &re):
-		o.r0, o.fault, o.pc = 0, re.Fault, re.PC
-	case err != nil:
-		o.err = err.Error()
-	}
-	return o
-}
-
-func (o outcome) equal(p outcome) bool {
-	return o.r0 == p.r0 && o.fault == p.fault && o.pc == p.pc && o.err == p.err && bytes.Equal(o.mem, p.mem)
-}
 
 // differential runs one generated program on the interpreter and on the
 // native code at -O0 and -O2, and reports any disagreement.
@@ -54,8 +24,8 @@ func differential(t *testing.T, name string, p *progen.Program) {
 	}
 	mem := append([]byte(nil), p.Mem...)
 	r0, err := ip.Run(mem)
-	want := outcomeOf(r0, err, mem)
-	if want.fault == vm.FaultBudget {
+	want := progen.OutcomeOf(r0, err, mem)
+	if want.Fault == vm.FaultBudget {
 		t.Fatalf("%s: generated program does not terminate\n%s", name, p.Text)
 	}
 	for _, level := range []int{0, 2} {
@@ -69,11 +39,11 @@ func differential(t *testing.T, name string, p *progen.Program) {
 		}
 		mem := append([]byte(nil), p.Mem...)
 		r0, err := np.Run(mem)
-		got := outcomeOf(r0, err, mem)
+		got := progen.OutcomeOf(r0, err, mem)
 		np.Close()
-		if !got.equal(want) {
+		if !got.Equal(want) {
 			t.Fatalf("%s -O%d: jit %v, interpreter %v\nmemory differs: %v\nprogram:\n%s\nIR:\n%s",
-				name, level, got, want, !bytes.Equal(got.mem, want.mem), isa.Disassemble(p.Insns), res.IR)
+				name, level, got, want, !bytes.Equal(got.Mem, want.Mem), isa.Disassemble(p.Insns), res.IR)
 		}
 	}
 }
