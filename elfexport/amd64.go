@@ -131,23 +131,15 @@ func wrapAMD64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffCodeBase), Src: R(RAX)})
 	e.leaRAX(l.tableSym, 0)
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffMapTable), Src: R(RAX)})
-	regions := 0
-	for _, r := range []struct {
-		sym      int
-		size     uint64
-		writable int64
-	}{{l.dataSection, l.mapsLen, 1}, {l.rodataSect, l.rodataLen, 0}} {
-		if r.size == 0 {
-			continue
-		}
-		base := native.OffRegions + native.RegionSize*regions
+	regions := l.regions()
+	for i, r := range regions {
+		base := native.OffRegions + native.RegionSize*i
 		e.leaRAX(r.sym, 0)
 		e.inst(Inst{Op: MOV, Size: 8, Dst: c(base), Src: R(RAX)})
 		e.inst(Inst{Op: MOV, Size: 8, Dst: c(base + 8), Src: Imm(int64(r.size))})
-		e.inst(Inst{Op: MOV, Size: 8, Dst: c(base + 16), Src: Imm(r.writable)})
-		regions++
+		e.inst(Inst{Op: MOV, Size: 8, Dst: c(base + 16), Src: Imm(b2i(r.writable))})
 	}
-	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffNumRegions), Src: Imm(int64(regions))})
+	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffNumRegions), Src: Imm(int64(len(regions)))})
 
 	enter := e.callLocal()
 	// The exit loop, as the Go runtime's.

@@ -152,25 +152,17 @@ func wrapARM64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.store(X16, native.OffCodeBase)
 	e.addr(X16, l.tableSym, 0)
 	e.store(X16, native.OffMapTable)
-	regions := 0
-	for _, r := range []struct {
-		sym      int
-		size     uint64
-		writable uint64
-	}{{l.dataSection, l.mapsLen, 1}, {l.rodataSect, l.rodataLen, 0}} {
-		if r.size == 0 {
-			continue
-		}
-		base := native.OffRegions + native.RegionSize*regions
+	regions := l.regions()
+	for i, r := range regions {
+		base := native.OffRegions + native.RegionSize*i
 		e.addr(X16, r.sym, 0)
 		e.store(X16, base)
 		e.movConst(X16, r.size)
 		e.store(X16, base+8)
-		e.movConst(X16, r.writable)
+		e.movConst(X16, uint64(b2i(r.writable)))
 		e.store(X16, base+16)
-		regions++
 	}
-	e.movConst(X16, uint64(regions))
+	e.movConst(X16, uint64(len(regions)))
 	e.store(X16, native.OffNumRegions)
 
 	enter := e.branch(Inst{Op: BL})

@@ -80,6 +80,32 @@ type layout struct {
 	rodataSect  int
 }
 
+// region is a memory region a wrapper installs in the context: the
+// writable map values, then the read-only data.
+type region struct {
+	sym      int
+	size     uint64
+	writable bool
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// regions lists the non-empty regions, in the order of Context.Regions.
+func (l *layout) regions() []region {
+	var rs []region
+	for _, r := range []region{{l.dataSection, l.mapsLen, true}, {l.rodataSect, l.rodataLen, false}} {
+		if r.size > 0 {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}
+
 // Write builds the object and a C header declaring what it defines and
 // needs.
 func Write(in Input) ([]byte, string, error) {
