@@ -269,9 +269,7 @@ func (c *Collection) Variable(name string) (*Variable, error) {
 			continue
 		}
 		var mem vm.Memory
-		for _, r := range c.c.Maps().Regions() {
-			mem.Add(r)
-		}
+		mem.Share(c.c.Maps().Regions())
 		addr := c.c.Maps().Map(v.Map).ValueAddr(0) + uint64(v.Offset)
 		b, err := mem.Bytes(addr, uint64(v.Size), false)
 		if err != nil {

@@ -32,7 +32,7 @@ const Magic = "EBPFJITA"
 // FormatVersion is the version of the layout this package reads and
 // writes. Any change to the layout or to the generated code's ABI (the
 // Context offsets) bumps it.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // CompilerVersion names the compiler that made an artifact; a cache
 // entry from another compiler is recompiled.

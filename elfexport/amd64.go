@@ -131,15 +131,23 @@ func wrapAMD64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffCodeBase), Src: R(RAX)})
 	e.leaRAX(l.tableSym, 0)
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffMapTable), Src: R(RAX)})
-	regions := l.regions()
-	for i, r := range regions {
-		base := native.OffRegions + native.RegionSize*i
-		e.leaRAX(r.sym, 0)
-		e.inst(Inst{Op: MOV, Size: 8, Dst: c(base), Src: R(RAX)})
-		e.inst(Inst{Op: MOV, Size: 8, Dst: c(base + 8), Src: Imm(int64(r.size))})
-		e.inst(Inst{Op: MOV, Size: 8, Dst: c(base + 16), Src: Imm(b2i(r.writable))})
+	// The region table: the one in address order when there are two.
+	if l.numRegions > 0 {
+		if len(l.regionTables) == 2 {
+			e.leaRAX(l.dataSection, 0)
+			e.inst(Inst{Op: MOV, Size: 8, Dst: R(RCX), Src: R(RAX)})
+			e.leaRAX(l.rodataSect, 0)
+			e.inst(Inst{Op: CMP, Size: 8, Dst: R(RCX), Src: R(RAX)})
+			e.leaRAX(l.regionTables[1], 0)
+			e.inst(Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
+			e.leaRAX(l.regionTables[0], 0)
+			e.inst(Inst{Op: CMOVCC, Cond: CondA, Size: 8, Dst: R(RAX), Src: R(RDX)}) // .data above .rodata
+		} else {
+			e.leaRAX(l.regionTables[0], 0)
+		}
+		e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffRegions), Src: R(RAX)})
+		e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffNumRegions), Src: Imm(int64(l.numRegions))})
 	}
-	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffNumRegions), Src: Imm(int64(len(regions)))})
 
 	enter := e.callLocal()
 	// The exit loop, as the Go runtime's.

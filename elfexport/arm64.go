@@ -152,18 +152,22 @@ func wrapARM64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.store(X16, native.OffCodeBase)
 	e.addr(X16, l.tableSym, 0)
 	e.store(X16, native.OffMapTable)
-	regions := l.regions()
-	for i, r := range regions {
-		base := native.OffRegions + native.RegionSize*i
-		e.addr(X16, r.sym, 0)
-		e.store(X16, base)
-		e.movConst(X16, r.size)
-		e.store(X16, base+8)
-		e.movConst(X16, uint64(b2i(r.writable)))
-		e.store(X16, base+16)
+	// The region table: the one in address order when there are two.
+	if l.numRegions > 0 {
+		if len(l.regionTables) == 2 {
+			e.addr(X16, l.dataSection, 0)
+			e.addr(X17, l.rodataSect, 0)
+			e.inst(Inst{Op: CMP, Size: 8, Rn: X16, Rm: X17})
+			e.addr(X16, l.regionTables[0], 0)
+			e.addr(X17, l.regionTables[1], 0)
+			e.inst(Inst{Op: CSEL, Size: 8, Rd: X16, Rn: X17, Rm: X16, Cond: CondHI}) // .data above .rodata
+		} else {
+			e.addr(X16, l.regionTables[0], 0)
+		}
+		e.store(X16, native.OffRegions)
+		e.movConst(X16, uint64(l.numRegions))
+		e.store(X16, native.OffNumRegions)
 	}
-	e.movConst(X16, uint64(len(regions)))
-	e.store(X16, native.OffNumRegions)
 
 	enter := e.branch(Inst{Op: BL})
 	// The exit loop, as the Go runtime's.

@@ -26,6 +26,7 @@ package elfexport
 import (
 	"debug/elf"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ebpfjit/ebpfjit/loader/maps"
@@ -72,38 +73,18 @@ const FaultSymbol = "ebpfjit_fault"
 
 // layout records where the maps went.
 type layout struct {
-	mapSym      []int  // symbol of each map's values
-	mapsLen     uint64 // bytes of writable map values at the start of .data
-	rodataLen   uint64
-	tableSym    int // the map table (lddw map references read it)
-	dataSection int
-	rodataSect  int
-}
-
-// region is a memory region a wrapper installs in the context: the
-// writable map values, then the read-only data.
-type region struct {
-	sym      int
-	size     uint64
-	writable bool
-}
-
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// regions lists the non-empty regions, in the order of Context.Regions.
-func (l *layout) regions() []region {
-	var rs []region
-	for _, r := range []region{{l.dataSection, l.mapsLen, true}, {l.rodataSect, l.rodataLen, false}} {
-		if r.size > 0 {
-			rs = append(rs, r)
-		}
-	}
-	return rs
+	mapSym   []int // symbol of each map's values
+	tableSym int   // the map table (lddw map references read it)
+	// regionTables are the symbols of the region table (see
+	// native.Context.Regions) the wrapper installs, numRegions entries:
+	// one when the maps are all in one section, else two, the first
+	// listing .data's maps first (right when the linker puts .data below
+	// .rodata), the second .rodata's first. dataSection and rodataSect
+	// mark the sections' starts so that the wrapper can tell.
+	regionTables []int
+	numRegions   int
+	dataSection  int
+	rodataSect   int
 }
 
 // Write builds the object and a C header declaring what it defines and
@@ -169,8 +150,10 @@ func Write(in Input) ([]byte, string, error) {
 
 func stride(m *maps.Spec) uint64 { return (uint64(m.ValueSize) + 7) &^ 7 }
 
-// placeMaps lays the array maps out: writable values at the start of
-// .data, read-only ones in .rodata, then the map table in .data.
+// placeMaps lays the array maps out: writable values in .data, frozen
+// ones (.rodata) in .rodata, each map after a guard gap of
+// maps.GuardSize bytes, with one after the last, as the runtime's arena
+// has them; then, in .data, the map table and the region tables.
 func placeMaps(o *object, specs []*maps.Spec) (*layout, error) {
 	l := &layout{}
 	for _, m := range specs {
@@ -178,6 +161,7 @@ func placeMaps(o *object, specs []*maps.Spec) (*layout, error) {
 			return nil, fmt.Errorf("map %q is a %s: only arrays and global data can be exported", m.Name, m.Type)
 		}
 	}
+	gap := make([]byte, maps.GuardSize)
 	put := func(m *maps.Spec, sec int) int {
 		buf := &o.data
 		if sec == sectRodata {
@@ -186,6 +170,7 @@ func placeMaps(o *object, specs []*maps.Spec) (*layout, error) {
 		for buf.Len()%64 != 0 {
 			buf.WriteByte(0)
 		}
+		buf.Write(gap)
 		start := uint64(buf.Len())
 		size := stride(m) * uint64(m.MaxEntries)
 		values := make([]byte, size)
@@ -201,18 +186,25 @@ func placeMaps(o *object, specs []*maps.Spec) (*layout, error) {
 		return o.symbol(symbol{name: MapSymbol(m.Name), section: sec, value: start, size: size, typ: elf.STT_OBJECT, global: true})
 	}
 	l.mapSym = make([]int, len(specs))
+	var inData, inRodata []int // map indices, in address order
 	for i, m := range specs {
 		if !m.ReadOnly {
 			l.mapSym[i] = put(m, sectData)
+			inData = append(inData, i)
 		}
 	}
-	l.mapsLen = uint64(o.data.Len())
+	if len(inData) > 0 {
+		o.data.Write(gap)
+	}
 	for i, m := range specs {
 		if m.ReadOnly {
 			l.mapSym[i] = put(m, sectRodata)
+			inRodata = append(inRodata, i)
 		}
 	}
-	l.rodataLen = uint64(o.rodata.Len())
+	if len(inRodata) > 0 {
+		o.rodata.Write(gap)
+	}
 	for o.data.Len()%8 != 0 {
 		o.data.WriteByte(0)
 	}
@@ -228,8 +220,29 @@ func placeMaps(o *object, specs []*maps.Spec) (*layout, error) {
 		o.data.Write(make([]byte, 8)) // a table address to point at
 	}
 	l.tableSym = o.symbol(symbol{name: ".Lmap_table", section: sectData, value: table, size: uint64(16 * len(specs)), typ: elf.STT_OBJECT})
-	l.dataSection = o.symbol(symbol{name: ".Lmaps", section: sectData, value: 0, size: l.mapsLen, typ: elf.STT_OBJECT})
-	l.rodataSect = o.symbol(symbol{name: ".Lrodata", section: sectRodata, value: 0, size: l.rodataLen, typ: elf.STT_OBJECT})
+	// A region per map: its values up to the last one's last byte, with
+	// the program permissions of its flags, as maps.Set.Regions gives.
+	regionTable := func(name string, order []int) int {
+		start := uint64(o.data.Len())
+		for _, i := range order {
+			m := specs[i]
+			o.dataRelas = append(o.dataRelas, rela{off: uint64(o.data.Len()), sym: l.mapSym[i], typ: o.abs64})
+			var e [native.RegionSize]byte
+			putU64(e[native.RegionLen:], stride(m)*uint64(m.MaxEntries-1)+uint64(m.ValueSize))
+			putU64(e[native.RegionPerm:], uint64(m.ProgramPerm()))
+			o.data.Write(e[:])
+		}
+		return o.symbol(symbol{name: name, section: sectData, value: start, size: uint64(len(order) * native.RegionSize), typ: elf.STT_OBJECT})
+	}
+	l.numRegions = len(specs)
+	if l.numRegions > 0 {
+		l.regionTables = append(l.regionTables, regionTable(".Lregions", slices.Concat(inData, inRodata)))
+		if len(inData) > 0 && len(inRodata) > 0 {
+			l.regionTables = append(l.regionTables, regionTable(".Lregions_rodata_first", slices.Concat(inRodata, inData)))
+		}
+	}
+	l.dataSection = o.symbol(symbol{name: ".Lmaps", section: sectData, value: 0, typ: elf.STT_OBJECT})
+	l.rodataSect = o.symbol(symbol{name: ".Lrodata", section: sectRodata, value: 0, typ: elf.STT_OBJECT})
 	return l, nil
 }
 

@@ -102,8 +102,8 @@ func CompileArtifact(object []byte, opts CompileOptions) (*artifact.Artifact, er
 		OptLevel: opts.OptLevel, Maps: obj.Maps, ProgramSlots: obj.ProgramSlots, Variables: obj.Variables,
 	}
 	for _, ps := range obj.Programs {
-		if len(ps.COREFailures) > 0 {
-			return nil, fmt.Errorf("program %q: %w", ps.Name, ps.COREFailures[0])
+		if err := ps.LoadError(obj.Maps); err != nil {
+			return nil, fmt.Errorf("program %q: %w", ps.Name, err)
 		}
 		res, err := jit.Compile(ps.Insns, jit.Options{Arch: arch, OptLevel: opts.OptLevel, Helpers: helpers,
 			MapValueSizes: sizes, Maps: MapInfo(obj.Maps), Features: &feat})

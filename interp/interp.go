@@ -112,13 +112,15 @@ func (p *Program) Run(mem []byte) (uint64, error) {
 func (p *Program) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 	m := p.pool.Get().(*machine)
 	m.mem.Reset()
-	m.mem.Add(vm.RegionOf("input", mem, false))
-	m.mem.Add(vm.RegionOf("stack", m.stack[:], false))
+	m.mem.Add(vm.RegionOf("input", mem, vm.PermRW))
+	m.mem.Add(vm.RegionOf("stack", m.stack[:], vm.PermRW))
 	m.env = vm.Env{Memory: &m.mem, Call: m.callFunc}
 	m.prog, m.mapTable = p, nil
 	if b != nil {
-		for _, r := range b.Regions {
-			m.mem.Add(r)
+		if err := m.share(b.Regions); err != nil {
+			m.mem.Reset()
+			p.pool.Put(m)
+			return 0, err
 		}
 		m.env.Data, m.env.CPU, m.mapTable = b.Data, b.CPU, b.MapTable
 	}
@@ -143,6 +145,9 @@ type machine struct {
 	steps    uint64
 	mem      vm.Memory
 	env      vm.Env
+	// checked is the binding region table last found well-formed.
+	checked    *vm.Region
+	checkedLen int
 	prog     *Program
 	mapTable []uint64
 	r1, r2   uint64 // the input, for legacy packet loads
@@ -159,12 +164,27 @@ func (m *machine) fault(pc int, f vm.Fault, format string, args ...any) error {
 	return &vm.RunError{PC: pc, Fault: f, Detail: fmt.Sprintf(format, args...)}
 }
 
+// share makes a binding's regions the run's after its own, checking them
+// once per distinct table (a collection binds every run to the same one).
+func (m *machine) share(rs []vm.Region) error {
+	if len(rs) > 0 && (&rs[0] != m.checked || len(rs) != m.checkedLen) {
+		if err := vm.CheckRegions(rs); err != nil {
+			return err
+		}
+		m.checked, m.checkedLen = &rs[0], len(rs)
+	}
+	m.mem.Share(rs)
+	return nil
+}
+
 // access returns a pointer to size bytes at addr or the fault to report.
-func (m *machine) access(pc int, addr uint64, size uint64, write bool) (unsafe.Pointer, error) {
-	ptr, f := m.mem.Lookup(addr, size, write)
+// perm is what the access needs: PermRead for a load, PermWrite for a
+// store, both for an atomic read-modify-write.
+func (m *machine) access(pc int, addr uint64, size uint64, perm vm.Perm) (unsafe.Pointer, error) {
+	ptr, f := m.mem.Lookup(addr, size, perm)
 	if f != vm.FaultNone {
 		what := "load from"
-		if write {
+		if perm&vm.PermWrite != 0 {
 			what = "store to"
 		}
 		return nil, m.fault(pc, f, "%d-byte %s 0x%x", size, what, addr)
@@ -341,19 +361,19 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 			*dst = m.mapTable[k>>32] + k&0xffffffff
 			pc++
 		case 0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91:
-			ptr, err := m.access(pc, src+uint64(int64(s.off)), sizeOf(s.op), false)
+			ptr, err := m.access(pc, src+uint64(int64(s.off)), sizeOf(s.op), vm.PermRead)
 			if err != nil {
 				return 0, err
 			}
 			*dst = load(ptr, s.op)
 		case 0x62, 0x6a, 0x72, 0x7a:
-			ptr, err := m.access(pc, *dst+uint64(int64(s.off)), sizeOf(s.op), true)
+			ptr, err := m.access(pc, *dst+uint64(int64(s.off)), sizeOf(s.op), vm.PermWrite)
 			if err != nil {
 				return 0, err
 			}
 			store(ptr, s.op, k)
 		case 0x63, 0x6b, 0x73, 0x7b:
-			ptr, err := m.access(pc, *dst+uint64(int64(s.off)), sizeOf(s.op), true)
+			ptr, err := m.access(pc, *dst+uint64(int64(s.off)), sizeOf(s.op), vm.PermWrite)
 			if err != nil {
 				return 0, err
 			}
@@ -595,7 +615,7 @@ func (m *machine) atomic(pc int, s *slot) error {
 	if addr%size != 0 {
 		return m.fault(pc, vm.FaultMisaligned, "%d-byte atomic at 0x%x", size, addr)
 	}
-	ptr, err := m.access(pc, addr, size, true)
+	ptr, err := m.access(pc, addr, size, vm.PermRW)
 	if err != nil {
 		return err
 	}
@@ -675,7 +695,7 @@ func (m *machine) legacyLoad(s *slot, base, length uint64) (uint64, bool) {
 	if off < 0 || uint64(off) > length || size > length-uint64(off) {
 		return 0, false
 	}
-	ptr, f := m.mem.Lookup(base+uint64(off), size, false)
+	ptr, f := m.mem.Lookup(base+uint64(off), size, vm.PermRead)
 	if f != vm.FaultNone {
 		return 0, false
 	}

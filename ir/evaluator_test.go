@@ -20,6 +20,7 @@ type evaluator struct {
 	prog    *Program
 	helpers *vm.Helpers
 	mem     vm.Memory
+	input   []byte
 	stack   []byte
 	steps   int
 }
@@ -34,8 +35,9 @@ func (e *evaluator) run(input []byte) (uint64, error) {
 		e.stack[i] = stackPoison
 	}
 	e.mem.Reset()
-	e.mem.Add(vm.RegionOf("input", input, false))
-	e.mem.Add(vm.RegionOf("stack", e.stack, false))
+	e.input = input
+	e.mem.Add(vm.RegionOf("input", input, vm.PermRW))
+	e.mem.Add(vm.RegionOf("stack", e.stack, vm.PermRW))
 	var r1 uint64
 	if len(input) > 0 {
 		r1 = uint64(uintptr(unsafe.Pointer(&input[0])))
@@ -124,7 +126,11 @@ func (e *evaluator) value(v *Value, vals []uint64, args [NumArgs]uint64, depth i
 		return evalUnary(v.Op, arg(0)), nil
 	case v.Op == OpLoad || v.Op == OpStore:
 		addr := arg(0) + uint64(v.Aux)
-		ptr, f := e.mem.Lookup(addr, uint64(v.Size), v.Op == OpStore)
+		perm := vm.PermRead
+		if v.Op == OpStore {
+			perm = vm.PermWrite
+		}
+		ptr, f := e.mem.Lookup(addr, uint64(v.Size), perm)
 		if f != vm.FaultNone {
 			if !v.Checked {
 				return 0, fmt.Errorf("unchecked access %s faults", v.LongString())
@@ -153,7 +159,7 @@ func (e *evaluator) value(v *Value, vals []uint64, args [NumArgs]uint64, depth i
 		if addr%size != 0 {
 			return 0, e.fault(v.PC, vm.FaultMisaligned)
 		}
-		ptr, f := e.mem.Lookup(addr, size, true)
+		ptr, f := e.mem.Lookup(addr, size, vm.PermRW)
 		if f != vm.FaultNone {
 			return 0, e.fault(v.PC, f)
 		}
@@ -197,11 +203,10 @@ func (e *evaluator) value(v *Value, vals []uint64, args [NumArgs]uint64, depth i
 		if len(v.Args) > 0 {
 			off += int64(int32(arg(0)))
 		}
-		in := &e.mem.Regions[0]
-		if e.mem.N == 0 || in.Name != "input" || off < 0 || uint64(off)+uint64(v.Size) > in.Len {
+		if off < 0 || uint64(off)+uint64(v.Size) > uint64(len(e.input)) {
 			return 0, errPacketEnd
 		}
-		b := unsafe.Slice((*byte)(unsafe.Add(in.Ptr, off)), v.Size)
+		b := e.input[off : off+int64(v.Size)]
 		var x uint64
 		for _, c := range b {
 			x = x<<8 | uint64(c)

@@ -236,7 +236,7 @@ func TestInstanceReuse(t *testing.T) {
 			exit`, level, nil)
 		m := p.NewInstance()
 		extra := []byte{40}
-		binding := &vm.Binding{Regions: []vm.Region{vm.RegionOf("extra", extra, true)}}
+		binding := &vm.Binding{Regions: []vm.Region{vm.RegionOf("extra", extra, vm.PermRead)}}
 		small, large := make([]byte, 8), make([]byte, 32)
 		large[31] = 7
 		at := func(b []byte, i int) uintptr { return uintptr(unsafe.Pointer(&b[i])) }

@@ -107,9 +107,9 @@ func New(obj *Object, opts Options, build Builder) (*Collection, error) {
 	}
 	for i, ps := range obj.Programs {
 		p := &Program{coll: c, index: i, Name: ps.Name, spec: ps, insns: len(ps.Insns)}
-		if len(ps.COREFailures) > 0 {
+		if err := ps.LoadError(obj.Maps); err != nil {
 			c.Close()
-			return nil, fmt.Errorf("program %q: %w", ps.Name, ps.COREFailures[0])
+			return nil, fmt.Errorf("program %q: %w", ps.Name, err)
 		}
 		run, err := build(ps, BuildEnv{Index: i, Helpers: c.helpers, MapValueSizes: valueSizes, MapSpecs: obj.Maps})
 		if err != nil {

@@ -124,19 +124,26 @@ func settlePoison(prog []isa.Instruction, pcs []int, relos []string) []COREFailu
 }
 
 // regConst is what the reachability analysis knows of a register: a
-// constant or nothing.
+// constant, a map handle (an lddw map reference: handle is set and v is
+// the map's index) or nothing.
 type regConst struct {
-	known bool
-	v     uint64
+	known  bool
+	handle bool
+	v      uint64
 }
 
-type regState [isa.NumRegisters]regConst
+// value returns the register's constant, if it holds a plain one.
+func (c regConst) value() (uint64, bool) { return c.v, c.known && !c.handle }
+
+// Sixteen registers, so that any 4-bit register field indexes it (the
+// analysis runs before the program is validated).
+type regState [16]regConst
 
 func (s *regState) meet(o *regState) bool {
 	changed := false
 	for r := range s {
-		if s[r].known && (!o[r].known || o[r].v != s[r].v) {
-			s[r].known = false
+		if s[r].known && o[r] != s[r] {
+			s[r] = regConst{}
 			changed = true
 		}
 	}
@@ -149,6 +156,14 @@ func (s *regState) meet(o *regState) bool {
 // takes one way only. Anything it cannot follow it takes as unknown, so
 // it never calls reachable code dead.
 func reachable(prog []isa.Instruction) []bool {
+	live, _ := analyze(prog)
+	return live
+}
+
+// analyze is reachable that also returns what is known of the registers
+// on entry to each reachable instruction: constants, and the map handles
+// lddw map references load (followed through moves only).
+func analyze(prog []isa.Instruction) ([]bool, []regState) {
 	n := len(prog)
 	live := make([]bool, n)
 	states := make([]regState, n)
@@ -185,12 +200,12 @@ func reachable(prog []isa.Instruction) []bool {
 			continue
 		case isa.KindJump:
 			taken, fall := true, true
-			if x := s[ins.Dst]; x.known {
-				y, ok := uint64(int64(ins.Imm)), true
+			if x, ok := s[ins.Dst].value(); ok {
+				y := uint64(int64(ins.Imm))
 				if ins.Source() == isa.SourceX {
-					y, ok = s[ins.Src].v, s[ins.Src].known
+					y, ok = s[ins.Src].value()
 				}
-				if t, decided := jumpTaken(ins.JumpOp(), x.v, y, ins.Is64()); ok && decided {
+				if t, decided := jumpTaken(ins.JumpOp(), x, y, ins.Is64()); ok && decided {
 					taken, fall = t, !t
 				}
 			}
@@ -214,7 +229,9 @@ func reachable(prog []isa.Instruction) []bool {
 			next = pc + 2
 			switch {
 			case ins.Src == isa.PseudoNone && pc+1 < n:
-				s[ins.Dst] = regConst{true, uint64(uint32(ins.Imm)) | uint64(uint32(prog[pc+1].Imm))<<32}
+				s[ins.Dst] = regConst{known: true, v: uint64(uint32(ins.Imm)) | uint64(uint32(prog[pc+1].Imm))<<32}
+			case ins.Src == isa.PseudoMapIdx:
+				s[ins.Dst] = regConst{known: true, handle: true, v: uint64(uint32(ins.Imm))}
 			case ins.Src == isa.PseudoFunc:
 				// A callback: its function runs from wherever it is
 				// passed.
@@ -243,16 +260,19 @@ func reachable(prog []isa.Instruction) []bool {
 		}
 		reach(next, &s)
 	}
-	return live
+	return live, states
 }
 
 // movConst is what a move leaves in its destination.
 func movConst(ins isa.Instruction, s *regState) regConst {
-	v := regConst{true, uint64(int64(ins.Imm))}
+	v := regConst{known: true, v: uint64(int64(ins.Imm))}
 	if ins.Source() == isa.SourceX {
 		v = s[ins.Src]
 	}
 	if v.known && !ins.Is64() {
+		if v.handle {
+			return regConst{}
+		}
 		v.v = uint64(uint32(v.v))
 	}
 	return v
@@ -261,12 +281,12 @@ func movConst(ins isa.Instruction, s *regState) regConst {
 // aluConst folds the simple arithmetic a relocated guard may go through
 // (masking, shifting, adding); anything else is unknown.
 func aluConst(ins isa.Instruction, s *regState) regConst {
-	x := s[ins.Dst]
-	y := regConst{true, uint64(int64(ins.Imm))}
+	x, okx := s[ins.Dst].value()
+	y, oky := uint64(int64(ins.Imm)), true
 	if ins.Source() == isa.SourceX {
-		y = s[ins.Src]
+		y, oky = s[ins.Src].value()
 	}
-	if !x.known || !y.known {
+	if !okx || !oky {
 		return regConst{}
 	}
 	bits := uint64(63)
@@ -276,29 +296,29 @@ func aluConst(ins isa.Instruction, s *regState) regConst {
 	var v uint64
 	switch ins.ALUOp() {
 	case isa.ALUAdd:
-		v = x.v + y.v
+		v = x + y
 	case isa.ALUSub:
-		v = x.v - y.v
+		v = x - y
 	case isa.ALUAnd:
-		v = x.v & y.v
+		v = x & y
 	case isa.ALUOr:
-		v = x.v | y.v
+		v = x | y
 	case isa.ALUXor:
-		v = x.v ^ y.v
+		v = x ^ y
 	case isa.ALULsh:
-		v = x.v << (y.v & bits)
+		v = x << (y & bits)
 	case isa.ALURsh:
 		if !ins.Is64() {
-			x.v = uint64(uint32(x.v))
+			x = uint64(uint32(x))
 		}
-		v = x.v >> (y.v & bits)
+		v = x >> (y & bits)
 	default:
 		return regConst{}
 	}
 	if !ins.Is64() {
 		v = uint64(uint32(v))
 	}
-	return regConst{true, v}
+	return regConst{known: true, v: v}
 }
 
 // jumpTaken evaluates a conditional jump on known operands; decided is

@@ -114,6 +114,24 @@ func tracePrintk(out io.Writer) vm.HelperFunc {
 	}
 }
 
+// errReadOnlyMap is the error of a helper that would change a map
+// programs may only read. The kernel's verifier refuses such a call; a
+// program whose map argument is a constant is refused at load here too
+// (CheckProgram), others fail when the call happens.
+func errReadOnlyMap(m *maps.Map) error {
+	return fmt.Errorf("map %q is read-only for programs (BPF_F_RDONLY_PROG or .rodata)", m.Name())
+}
+
+// writesMap reports whether helper id changes the map in its first
+// argument: the helpers the kernel refuses on a read-only map.
+func writesMap(id int32) bool {
+	switch id {
+	case helperMapUpdateElem, helperMapDeleteElem, helperMapPushElem, helperMapPopElem:
+		return true
+	}
+	return false
+}
+
 // mapAndKey resolves a helper's map handle and reads the key it points to.
 func mapAndKey(env *vm.Env, mh, key uint64) (*maps.Map, []byte, error) {
 	m, err := state(env).mapOf(mh)
@@ -142,6 +160,9 @@ func buildStandardHelpers() *vm.Helpers {
 		if err != nil {
 			return 0, err
 		}
+		if m.ProgramPerm()&vm.PermWrite == 0 {
+			return 0, errReadOnlyMap(m)
+		}
 		v, err := env.Memory.Bytes(value, uint64(m.ValueSize()), false)
 		if err != nil {
 			return 0, fmt.Errorf("value: %w", err)
@@ -163,13 +184,21 @@ func buildStandardHelpers() *vm.Helpers {
 		if err != nil {
 			return 0, err
 		}
+		if m.ProgramPerm()&vm.PermWrite == 0 {
+			return 0, errReadOnlyMap(m)
+		}
 		return maps.Ret(m.Delete(k)), nil
 	})
-	queueOp := func(op func(m *maps.Map, v []byte, flags uint64) error, write bool) vm.HelperFunc {
+	// queueOp serves push (which reads the value), pop and peek (which
+	// write it); push and pop change the map.
+	queueOp := func(op func(m *maps.Map, v []byte, flags uint64) error, write, change bool) vm.HelperFunc {
 		return func(env *vm.Env, mh, value, flags, _, _ uint64) (uint64, error) {
 			m, err := state(env).mapOf(mh)
 			if err != nil {
 				return 0, err
+			}
+			if change && m.ProgramPerm()&vm.PermWrite == 0 {
+				return 0, errReadOnlyMap(m)
 			}
 			v, err := env.Memory.Bytes(value, uint64(m.ValueSize()), write)
 			if err != nil {
@@ -178,9 +207,9 @@ func buildStandardHelpers() *vm.Helpers {
 			return maps.Ret(op(m, v, flags)), nil
 		}
 	}
-	reg(helperMapPushElem, "map_push_elem", queueOp(func(m *maps.Map, v []byte, f uint64) error { return m.Push(v, f) }, false))
-	reg(helperMapPopElem, "map_pop_elem", queueOp(func(m *maps.Map, v []byte, _ uint64) error { return m.Pop(v) }, true))
-	reg(helperMapPeekElem, "map_peek_elem", queueOp(func(m *maps.Map, v []byte, _ uint64) error { return m.Peek(v) }, true))
+	reg(helperMapPushElem, "map_push_elem", queueOp(func(m *maps.Map, v []byte, f uint64) error { return m.Push(v, f) }, false, true))
+	reg(helperMapPopElem, "map_pop_elem", queueOp(func(m *maps.Map, v []byte, _ uint64) error { return m.Pop(v) }, true, true))
+	reg(helperMapPeekElem, "map_peek_elem", queueOp(func(m *maps.Map, v []byte, _ uint64) error { return m.Peek(v) }, true, false))
 
 	// bpf_tail_call runs the target program in place of the calling
 	// function: its result is what that function returns (vm.Return), and

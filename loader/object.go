@@ -188,10 +188,11 @@ func mapSpec(ms *ebpf.MapSpec) (*maps.Spec, []ProgramSlot, error) {
 		Name: ms.Name, Type: t, KeySize: ms.KeySize, ValueSize: ms.ValueSize,
 		MaxEntries: ms.MaxEntries, Flags: ms.Flags,
 	}
-	// Data sections: .rodata (and .rodata.*) are read-only.
-	if strings.HasPrefix(ms.Name, ".rodata") || ms.Flags&bpfFRdonlyProg != 0 {
+	// Data sections: .rodata (and .rodata.*) are frozen, as libbpf
+	// freezes them. Other maps keep their program access flags, which
+	// bind programs only.
+	if strings.HasPrefix(ms.Name, ".rodata") {
 		out.ReadOnly = true
-		out.Flags &^= bpfFRdonlyProg
 	}
 	for _, kv := range ms.Contents {
 		if name, ok := kv.Value.(string); ok && t == maps.ProgArray {
@@ -216,9 +217,6 @@ func mapSpec(ms *ebpf.MapSpec) (*maps.Spec, []ProgramSlot, error) {
 	}
 	return out, slots, nil
 }
-
-// bpfFRdonlyProg is BPF_F_RDONLY_PROG: the program may only read the map.
-const bpfFRdonlyProg = 1 << 7
 
 // contentBytes turns a MapKV key or value into bytes.
 func contentBytes(v any) ([]byte, error) {

@@ -21,6 +21,7 @@ const (
 	FaultTailCallLimit       // reserved for tail calls
 	FaultBudget              // instruction budget exhausted
 	FaultMisaligned          // atomic access at an address not a multiple of its width
+	FaultWriteOnly           // load from a region programs may only write (BPF_F_WRONLY_PROG)
 )
 
 var faultText = [...]string{
@@ -34,6 +35,7 @@ var faultText = [...]string{
 	FaultTailCallLimit: "tail call limit exceeded",
 	FaultBudget:        "instruction budget exhausted",
 	FaultMisaligned:    "misaligned atomic access",
+	FaultWriteOnly:     "load from write-only memory",
 }
 
 func (f Fault) String() string {

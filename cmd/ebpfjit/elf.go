@@ -124,8 +124,11 @@ func elfProgram(path, program string, core *btfFlag) ([]isa.Instruction, []uint3
 		sizes[i] = m.ValueSize
 	}
 	for _, p := range obj.Programs {
-		if p.Name == name && len(p.COREFailures) > 0 {
-			return nil, nil, nil, badInput("%s: program %q: %v", path, p.Name, p.COREFailures[0])
+		if p.Name != name {
+			continue
+		}
+		if err := p.LoadError(obj.Maps); err != nil {
+			return nil, nil, nil, badInput("%s: program %q: %v", path, p.Name, err)
 		}
 		if p.Name == name {
 			return p.Insns, sizes, obj.Maps, nil
@@ -158,9 +161,10 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		}
 		info, err := validate.Program(p.Insns, &validate.Options{MapValueSizes: sizes})
 		line := fmt.Sprintf("  %-24s section %-16s %6d instructions", p.Name, p.Section, len(p.Insns))
+		loadErr := p.LoadError(obj.Maps)
 		switch {
-		case len(p.COREFailures) > 0:
-			line += "  INVALID: " + p.COREFailures[0].Error()
+		case loadErr != nil:
+			line += "  INVALID: " + loadErr.Error()
 		case err != nil:
 			line += "  INVALID: " + err.Error()
 		default:
@@ -184,8 +188,11 @@ func cmdInspect(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	fmt.Fprintln(stdout, "maps:")
 	for i, m := range obj.Maps {
 		ro := ""
-		if m.ReadOnly {
+		switch {
+		case m.ReadOnly:
 			ro = " read-only"
+		case m.ProgramPerm() != vm.PermRW:
+			ro = " " + m.ProgramPerm().String() + " for programs"
 		}
 		fmt.Fprintf(stdout, "  %-3d %-24s %-16s key %4d  value %6d  max_entries %8d%s\n", i, m.Name, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, ro)
 	}

@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ebpfjit/ebpfjit/artifact"
 )
 
 // invoke runs the command line in-process.
@@ -175,7 +178,9 @@ func TestCompileAndRunArtifact(t *testing.T) {
 	if code != 0 || fromArtifact != fromObject || fromObject == "" {
 		t.Fatalf("artifact: exit %d %q %s; object %q", code, fromArtifact, errs, fromObject)
 	}
-	damaged := writeFile(t, "bad.art", []byte("EBPFJITA\x01\x00\x00\x00truncated"))
+	// The current format's header, then garbage.
+	header := binary.LittleEndian.AppendUint32([]byte(artifact.Magic), artifact.FormatVersion)
+	damaged := writeFile(t, "bad.art", append(header, "truncated"...))
 	if code, _, errs := invoke(t, "", "run", damaged); code != 2 || !strings.Contains(errs, "checksum") {
 		t.Fatalf("damaged artifact: exit %d, %q", code, errs)
 	}

@@ -81,9 +81,11 @@ type generator struct {
 	exitHelper int
 	faultExit  int
 	packetEnd  int
-	// regionCheck holds, by LimitIndex(size)*2+store, the label plus one
-	// of the out-of-line checker of such accesses (0: none needed).
-	regionCheck [8]int
+	// regionCheck holds, by LimitIndex(size)*3 + (perm-1), the label plus
+	// one of the out-of-line checker of such accesses (0: none needed);
+	// perm is what the access needs (vm.PermRead for a load, PermWrite
+	// for a store, both for an atomic read-modify-write).
+	regionCheck [12]int
 }
 
 // leave restores Go's stack and frame pointers and returns to the Go side
@@ -122,52 +124,80 @@ func (g *generator) stubs() {
 	// deterministic.
 	for i, l := range g.regionCheck {
 		if l > 0 {
-			g.emitRegionCheck(1<<(i/2), i%2 == 1, l-1)
+			g.emitRegionCheck(1<<(i/3), vm.Perm(i%3+1), l-1)
 		}
 	}
 }
 
-// emitRegionCheck emits the slow path of a checked access: the address is
-// in RAX and lies outside the input region. It returns if the access fits
-// the stack or one of the extra regions; otherwise it leaves with a fault
-// (ExitPC was set by the caller). It preserves every register but RCX and
-// RDX.
-func (g *generator) emitRegionCheck(size int, store bool, label int) {
+// emitRegionCheck emits the slow path of a checked access that needs
+// perm: the address is in RAX and lies outside the input region. It
+// returns if the access fits the stack or one region of the table at
+// Context.Regions (sorted by address, disjoint) that allows it; otherwise
+// it leaves with a fault (ExitPC was set by the caller). The table is
+// binary-searched for the last region starting at or below the address,
+// exactly as vm.Find does. It preserves every register but RCX and RDX.
+func (g *generator) emitRegionCheck(size int, perm vm.Perm, label int) {
 	a := &g.a
-	ok, loop, next, fail, readOnly := a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel()
+	ok, loop, found, fail, readOnly, writeOnly := a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel()
 	a.Bind(label)
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
 	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: ctx(native.OffStackLo)})
 	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: Imm(int64(vm.StackSize - size + 1))})
 	a.Emit(-1, Inst{Op: JCC, Cond: CondB, Dst: L(ok)})
-	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: M(RSP, -8), Src: R(RSI)}) // park RSI below the stack
+	// RSI (the candidate) and RDI (the probe) are parked below the stack.
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: M(RSP, -8), Src: R(RSI)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: M(RSP, -16), Src: R(RDI)})
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RCX), Src: ctx(native.OffNumRegions)})
-	a.Emit(-1, Inst{Op: LEA, Size: 8, Dst: R(RSI), Src: ctx(native.OffRegions)})
-	a.Bind(loop)
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RSI), Src: ctx(native.OffRegions)})
 	a.Emit(-1, Inst{Op: TEST, Size: 8, Dst: R(RCX), Src: R(RCX)})
 	a.Emit(-1, Inst{Op: JCC, Cond: CondE, Dst: L(fail)})
+	// RCX entries from RSI on; halve until one is left.
+	a.Bind(loop)
+	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RCX), Src: Imm(1)})
+	a.Emit(-1, Inst{Op: JCC, Cond: CondBE, Dst: L(found)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RCX)})
+	a.Emit(-1, Inst{Op: SHR, Size: 8, Dst: R(RDX), Src: Imm(1)})
+	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RCX), Src: R(RDX)})
+	a.Emit(-1, Inst{Op: SHL, Size: 8, Dst: R(RDX), Src: Imm(native.RegionSizeShift)})
+	a.Emit(-1, Inst{Op: LEA, Size: 8, Dst: R(RDI), Src: Operand{Kind: KindMem, Mem: Mem{Base: RSI, Index: RDX, Scale: 1}}})
+	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RAX), Src: M(RDI, native.RegionStart)})
+	a.Emit(-1, Inst{Op: CMOVCC, Cond: CondAE, Size: 8, Dst: R(RSI), Src: R(RDI)})
+	a.Emit(-1, Inst{Op: JMP, Dst: L(loop)})
+	a.Bind(found)
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
-	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: M(RSI, 0)}) // offset into the region
-	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: M(RSI, 8)})
-	a.Emit(-1, Inst{Op: JCC, Cond: CondAE, Dst: L(next)})
+	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: M(RSI, native.RegionStart)}) // offset into the region
+	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: M(RSI, native.RegionLen)})
+	a.Emit(-1, Inst{Op: JCC, Cond: CondAE, Dst: L(fail)})
 	a.Emit(-1, Inst{Op: ADD, Size: 8, Dst: R(RDX), Src: Imm(int64(size))})
-	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: M(RSI, 8)})
-	a.Emit(-1, Inst{Op: JCC, Cond: CondA, Dst: L(next)})
-	if store {
-		a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: M(RSI, 16), Src: Imm(0)})
+	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: M(RSI, native.RegionLen)})
+	a.Emit(-1, Inst{Op: JCC, Cond: CondA, Dst: L(fail)})
+	// The permissions, in vm.PermFault's order: a missing write first.
+	a.Emit(-1, Inst{Op: MOV, Size: 4, Dst: R(RDX), Src: M(RSI, native.RegionPerm)})
+	if perm&vm.PermWrite != 0 {
+		a.Emit(-1, Inst{Op: TEST, Size: 4, Dst: R(RDX), Src: Imm(int64(vm.PermWrite))})
 		a.Emit(-1, Inst{Op: JCC, Cond: CondE, Dst: L(readOnly)})
 	}
+	if perm&vm.PermRead != 0 {
+		a.Emit(-1, Inst{Op: TEST, Size: 4, Dst: R(RDX), Src: Imm(int64(vm.PermRead))})
+		a.Emit(-1, Inst{Op: JCC, Cond: CondE, Dst: L(writeOnly)})
+	}
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RSI), Src: M(RSP, -8)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDI), Src: M(RSP, -16)})
 	a.Bind(ok)
 	a.Emit(-1, Inst{Op: RET})
-	a.Bind(next)
-	a.Emit(-1, Inst{Op: ADD, Size: 8, Dst: R(RSI), Src: Imm(native.RegionSize)})
-	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RCX), Src: Imm(1)})
-	a.Emit(-1, Inst{Op: JMP, Dst: L(loop)})
-	for _, f := range []struct {
+	store := perm&vm.PermWrite != 0
+	type exit struct {
 		label int
 		fault vm.Fault
-	}{{fail, vm.FaultOutOfBounds}, {readOnly, vm.FaultReadOnly}} {
+	}
+	faults := []exit{{fail, vm.FaultOutOfBounds}}
+	if perm&vm.PermWrite != 0 {
+		faults = append(faults, exit{readOnly, vm.FaultReadOnly})
+	}
+	if perm&vm.PermRead != 0 {
+		faults = append(faults, exit{writeOnly, vm.FaultWriteOnly})
+	}
+	for _, f := range faults {
 		a.Bind(f.label)
 		a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFaultArg), Src: R(RAX)})
 		word := int64(native.FaultWord(f.fault, size, store))
@@ -176,11 +206,10 @@ func (g *generator) emitRegionCheck(size int, store bool, label int) {
 	}
 }
 
-func (g *generator) regionChecker(size int, store bool) int {
-	i := native.LimitIndex(uint8(size)) * 2
-	if store {
-		i++
-	}
+// regionChecker returns the label of the checker of size-byte accesses
+// that need perm, asking for it to be emitted.
+func (g *generator) regionChecker(size int, perm vm.Perm) int {
+	i := native.LimitIndex(uint8(size))*3 + int(perm) - 1
 	if g.regionCheck[i] == 0 {
 		g.regionCheck[i] = g.a.NewLabel() + 1
 	}
@@ -779,12 +808,13 @@ func (fl *funcLowering) unary(v *ir.Value) {
 	fin()
 }
 
-// address returns the memory operand of an access. For checked accesses
-// it first emits the check: the input region is tested inline on a copy
-// of the address in RDX; anything else goes to the out-of-line checker,
-// which takes the address in RAX, keeps every register but RCX and RDX,
-// and faults when no region holds the access.
-func (fl *funcLowering) address(v *ir.Value, store bool) Operand {
+// address returns the memory operand of an access that needs perm. For
+// checked accesses it first emits the check: the input region (always
+// read-write) is tested inline on a copy of the address in RDX; anything
+// else goes to the out-of-line checker, which takes the address in RAX,
+// keeps every register but RCX and RDX, and faults when no region holds
+// the access or the region does not allow it.
+func (fl *funcLowering) address(v *ir.Value, perm vm.Perm) Operand {
 	base := fl.reg(v.Args[0], RAX)
 	disp := int32(v.Aux)
 	mem := M(base, disp)
@@ -803,7 +833,7 @@ func (fl *funcLowering) address(v *ir.Value, store bool) Operand {
 	fl.emit(Inst{Op: JCC, Cond: CondAE, Dst: L(slow)})
 	a.Bind(ok)
 	pc := v.PC
-	check := fl.g.regionChecker(int(v.Size), store)
+	check := fl.g.regionChecker(int(v.Size), perm)
 	fl.deferred = append(fl.deferred, func() {
 		a.Bind(slow)
 		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitPC), Src: Imm(int64(pc))})
@@ -824,7 +854,7 @@ func (fl *funcLowering) address(v *ir.Value, store bool) Operand {
 }
 
 func (fl *funcLowering) loadValue(v *ir.Value) {
-	mem := fl.address(v, false)
+	mem := fl.address(v, vm.PermRead)
 	d, fin := fl.dest(v)
 	switch {
 	case v.Size == 8:
@@ -842,7 +872,7 @@ func (fl *funcLowering) loadValue(v *ir.Value) {
 }
 
 func (fl *funcLowering) store(v *ir.Value) {
-	mem := fl.address(v, true)
+	mem := fl.address(v, vm.PermWrite)
 	val := v.Args[1]
 	var src Operand
 	switch {
@@ -858,7 +888,7 @@ func (fl *funcLowering) store(v *ir.Value) {
 // like any access and must be aligned to the access size.
 func (fl *funcLowering) atomic(v *ir.Value) {
 	a := &fl.g.a
-	mem := fl.address(v, true)
+	mem := fl.address(v, vm.PermRW)
 	if mem.Mem.Base != RAX || mem.Mem.Disp != 0 {
 		fl.emit(Inst{Op: LEA, Size: 8, Dst: R(RAX), Src: mem})
 	}

@@ -80,9 +80,11 @@ type generator struct {
 	exitHelper int
 	faultExit  int
 	packetEnd  int
-	// regionCheck holds, by LimitIndex(size)*2+store, the label plus one
-	// of the out-of-line checker of such accesses (0: none needed).
-	regionCheck [8]int
+	// regionCheck holds, by LimitIndex(size)*3 + (perm-1), the label plus
+	// one of the out-of-line checker of such accesses (0: none needed);
+	// perm is what the access needs (vm.PermRead for a load, PermWrite
+	// for a store, both for an atomic read-modify-write).
+	regionCheck [12]int
 }
 
 func (g *generator) emit(in Inst) { g.a.Emit(-1, in) }
@@ -125,50 +127,73 @@ func (g *generator) stubs() {
 	// deterministic.
 	for i, l := range g.regionCheck {
 		if l > 0 {
-			g.emitRegionCheck(1<<(i/2), i%2 == 1, l-1)
+			g.emitRegionCheck(1<<(i/3), vm.Perm(i%3+1), l-1)
 		}
 	}
 }
 
-// emitRegionCheck emits the slow path of a checked access: the address is
-// in X16 and lies outside the input region. It returns if the access
-// fits the stack or one of the extra regions; otherwise it leaves with a
-// fault (ExitPC was set by the caller). It changes only X13-X15 and X17.
-func (g *generator) emitRegionCheck(size int, store bool, label int) {
+// emitRegionCheck emits the slow path of a checked access that needs
+// perm: the address is in X16 and lies outside the input region. It
+// returns if the access fits the stack or one region of the table at
+// Context.Regions (sorted by address, disjoint) that allows it; otherwise
+// it leaves with a fault (ExitPC was set by the caller). The table is
+// binary-searched for the last region starting at or below the address,
+// exactly as vm.Find does. It changes only X13-X15 and X17.
+func (g *generator) emitRegionCheck(size int, perm vm.Perm, label int) {
 	a := &g.a
-	ok, loop, next, fail, readOnly := a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel()
+	ok, loop, found, fail, readOnly, writeOnly := a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel()
 	a.Bind(label)
 	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffStackLo)})
 	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp1, Rn: tmp0, Rm: tmp1})
 	g.movConst(-1, tmp2, uint64(vm.StackSize-size+1))
 	g.emit(Inst{Op: CMP, Size: 8, Rn: tmp1, Rm: tmp2})
 	g.emit(Inst{Op: BCOND, Cond: CondLO, Label: ok})
+	// tmp4 entries from tmp3 on; halve until one is left.
 	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp4, Mem: ctxMem(native.OffNumRegions)})
-	g.emit(Inst{Op: ADD, Size: 8, Rd: tmp3, Rn: CtxReg, Imm: native.OffRegions})
-	a.Bind(loop)
+	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp3, Mem: ctxMem(native.OffRegions)})
 	g.emit(Inst{Op: CBZ, Size: 8, Rt: tmp4, Label: fail})
-	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp2, Mem: M(tmp3, 0)})
-	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp1, Rn: tmp0, Rm: tmp2}) // offset into the region
-	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp2, Mem: M(tmp3, 8)})
+	a.Bind(loop)
+	g.emit(Inst{Op: CMP, Size: 8, Rn: tmp4, Imm: 1})
+	g.emit(Inst{Op: BCOND, Cond: CondLS, Label: found})
+	g.emit(Inst{Op: LSR, Size: 8, Rd: tmp2, Rn: tmp4, Imm: 1})
+	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp4, Rn: tmp4, Rm: tmp2})
+	g.emit(Inst{Op: ADD, Size: 8, Rd: tmp2, Rn: tmp3, Rm: tmp2, Shift: ShiftLSL, Amount: native.RegionSizeShift})
+	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: M(tmp2, native.RegionStart)})
+	g.emit(Inst{Op: CMP, Size: 8, Rn: tmp0, Rm: tmp1})
+	g.emit(Inst{Op: CSEL, Size: 8, Rd: tmp3, Rn: tmp2, Rm: tmp3, Cond: CondHS})
+	g.emit(Inst{Op: B, Label: loop})
+	a.Bind(found)
+	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: M(tmp3, native.RegionStart)})
+	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp1, Rn: tmp0, Rm: tmp1}) // offset into the region
+	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp2, Mem: M(tmp3, native.RegionLen)})
 	g.emit(Inst{Op: CMP, Size: 8, Rn: tmp1, Rm: tmp2})
-	g.emit(Inst{Op: BCOND, Cond: CondHS, Label: next})
+	g.emit(Inst{Op: BCOND, Cond: CondHS, Label: fail})
 	g.emit(Inst{Op: ADD, Size: 8, Rd: tmp1, Rn: tmp1, Imm: int64(size)})
 	g.emit(Inst{Op: CMP, Size: 8, Rn: tmp1, Rm: tmp2})
-	g.emit(Inst{Op: BCOND, Cond: CondHI, Label: next})
-	if store {
-		g.emit(Inst{Op: LDR, Size: 8, Rt: tmp2, Mem: M(tmp3, 16)})
-		g.emit(Inst{Op: CBZ, Size: 8, Rt: tmp2, Label: readOnly})
+	g.emit(Inst{Op: BCOND, Cond: CondHI, Label: fail})
+	// The permissions, in vm.PermFault's order: a missing write first.
+	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp2, Mem: M(tmp3, native.RegionPerm)})
+	if perm&vm.PermWrite != 0 {
+		g.emit(Inst{Op: TBZ, Rt: tmp2, Imm: 1, Label: readOnly})
+	}
+	if perm&vm.PermRead != 0 {
+		g.emit(Inst{Op: TBZ, Rt: tmp2, Imm: 0, Label: writeOnly})
 	}
 	a.Bind(ok)
 	g.emit(Inst{Op: RET})
-	a.Bind(next)
-	g.emit(Inst{Op: ADD, Size: 8, Rd: tmp3, Rn: tmp3, Imm: native.RegionSize})
-	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp4, Rn: tmp4, Imm: 1})
-	g.emit(Inst{Op: B, Label: loop})
-	for _, f := range []struct {
+	store := perm&vm.PermWrite != 0
+	type exit struct {
 		label int
 		fault vm.Fault
-	}{{fail, vm.FaultOutOfBounds}, {readOnly, vm.FaultReadOnly}} {
+	}
+	faults := []exit{{fail, vm.FaultOutOfBounds}}
+	if perm&vm.PermWrite != 0 {
+		faults = append(faults, exit{readOnly, vm.FaultReadOnly})
+	}
+	if perm&vm.PermRead != 0 {
+		faults = append(faults, exit{writeOnly, vm.FaultWriteOnly})
+	}
+	for _, f := range faults {
 		a.Bind(f.label)
 		g.emit(Inst{Op: STR, Size: 8, Rt: tmp0, Mem: ctxMem(native.OffFaultArg)})
 		g.movConst(-1, tmp1, native.FaultWord(f.fault, size, store))
@@ -177,11 +202,10 @@ func (g *generator) emitRegionCheck(size int, store bool, label int) {
 	}
 }
 
-func (g *generator) regionChecker(size int, store bool) int {
-	i := native.LimitIndex(uint8(size)) * 2
-	if store {
-		i++
-	}
+// regionChecker returns the label of the checker of size-byte accesses
+// that need perm, asking for it to be emitted.
+func (g *generator) regionChecker(size int, perm vm.Perm) int {
+	i := native.LimitIndex(uint8(size))*3 + int(perm) - 1
 	if g.regionCheck[i] == 0 {
 		g.regionCheck[i] = g.a.NewLabel() + 1
 	}
@@ -663,10 +687,11 @@ func (fl *funcLowering) unary(v *ir.Value) {
 	fin()
 }
 
-// address returns the memory operand of an access. Checked accesses are
-// tested against the input region inline and against the others out of
-// line; their address is then in X16.
-func (fl *funcLowering) address(v *ir.Value, store bool) Mem {
+// address returns the memory operand of an access that needs perm.
+// Checked accesses are tested against the input region (always
+// read-write) inline and against the others out of line, which also
+// checks perm; their address is then in X16.
+func (fl *funcLowering) address(v *ir.Value, perm vm.Perm) Mem {
 	base := fl.reg(v.Args[0], tmp0)
 	if !v.Checked {
 		if OffsetFits(v.Size, v.Aux) {
@@ -692,7 +717,7 @@ func (fl *funcLowering) address(v *ir.Value, store bool) Mem {
 	fl.emit(Inst{Op: BCOND, Cond: CondHS, Label: slow})
 	a.Bind(ok)
 	pc := v.PC
-	check := fl.g.regionChecker(int(v.Size), store)
+	check := fl.g.regionChecker(int(v.Size), perm)
 	fl.deferred = append(fl.deferred, func() {
 		a.Bind(slow)
 		fl.g.movConst(pc, tmp1, uint64(pc))
@@ -724,7 +749,7 @@ func (fl *funcLowering) addConst(rd, rn Reg, c int64) {
 }
 
 func (fl *funcLowering) load(v *ir.Value) {
-	mem := fl.address(v, false)
+	mem := fl.address(v, vm.PermRead)
 	d, fin := fl.dest(v)
 	var op Op
 	size := uint8(0)
@@ -749,7 +774,7 @@ func (fl *funcLowering) load(v *ir.Value) {
 }
 
 func (fl *funcLowering) store(v *ir.Value) {
-	mem := fl.address(v, true)
+	mem := fl.address(v, vm.PermWrite)
 	scratch := tmp1
 	if mem.Mode == AddrIndex && mem.Index == tmp1 {
 		scratch = tmp2
@@ -776,7 +801,7 @@ func (fl *funcLowering) store(v *ir.Value) {
 // and must be aligned.
 func (fl *funcLowering) atomic(v *ir.Value) {
 	a := &fl.g.a
-	if mem := fl.address(v, true); mem.Base != tmp0 {
+	if mem := fl.address(v, vm.PermRW); mem.Base != tmp0 {
 		fl.emit(Inst{Op: MOV, Size: 8, Rd: tmp0, Rn: mem.Base})
 	}
 	size := v.Size

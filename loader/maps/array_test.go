@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/ebpfjit/ebpfjit/vm"
 )
 
 func TestArrayErrnos(t *testing.T) {
@@ -122,17 +124,17 @@ func TestGlobalData(t *testing.T) {
 		&Spec{Name: ".data", Type: Array, KeySize: 4, ValueSize: uint32(len(data)), MaxEntries: 1, Contents: []KV{{Key: u32(0), Value: data}}},
 		&Spec{Name: ".rodata", Type: Array, KeySize: 4, ValueSize: uint32(len(ro)), MaxEntries: 1, Flags: FlagRdonlyProg, ReadOnly: true, Contents: []KV{{Key: u32(0), Value: ro}}},
 	)
-	rs := s.Regions()
-	if len(rs) != 2 || rs[0].ReadOnly || !rs[1].ReadOnly || rs[0].Name != "maps" || rs[1].Name != "rodata" {
-		t.Fatalf("regions %+v", rs)
+	rd, rr := regionNamed(t, s, ".data"), regionNamed(t, s, ".rodata")
+	if rd.Perm != vm.PermRW || rr.Perm != vm.PermRead || rd.Len != uint64(len(data)) || rr.Len != uint64(len(ro)) {
+		t.Fatalf("regions %+v", s.Regions())
 	}
 	d, r := s.ByName(".data"), s.ByName(".rodata")
 	if got := bytesAt(t, s, d.ValueAddr(0), uint64(len(data))); !bytes.Equal(got, data) {
 		t.Errorf(".data holds %q", got)
 	}
 	addr := r.ValueAddr(0)
-	if addr-rs[1].Start >= rs[1].Len {
-		t.Fatal(".rodata is not in the read-only region")
+	if addr != rr.Start {
+		t.Fatal(".rodata is not its read-only region")
 	}
 	if got := bytesAt(t, s, addr+2, 8); string(got) != "constant" {
 		t.Errorf(".rodata+2 holds %q", got)
@@ -260,7 +262,10 @@ func TestArrayForEach(t *testing.T) {
 	if n != 3 || len(keys) != 3 || keys[0] != 0 || keys[2] != 2 {
 		t.Errorf("ForEach visited %d: %v", n, keys)
 	}
-	ro := s.Regions()[1]
+	ro := regionNamed(t, s, "array keys")
+	if ro.Perm != vm.PermRead {
+		t.Errorf("array keys are %s", ro.Perm)
+	}
 	m.ForEach(0, func(key []byte, _ uint64) bool {
 		if a := addrOf(key); a-ro.Start >= ro.Len {
 			t.Errorf("array key at %#x is not in the read-only region", a)

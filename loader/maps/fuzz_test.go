@@ -75,7 +75,7 @@ func FuzzSpec(f *testing.F) {
 		_ = m.SetProgram(uint32(arg), int(int32(arg>>32)))
 		_, _ = m.Program(uint32(arg))
 		if base, stride, n, ok := m.ArrayLayout(); ok {
-			check("ArrayLayout", base, uint64(stride)*uint64(n))
+			check("ArrayLayout", base, uint64(stride)*uint64(n-1)+uint64(m.valueSize))
 		}
 		check("ValueAddr", m.ValueAddr(uint32(arg)), uint64(m.valueSize))
 		_ = m.Delete(key)

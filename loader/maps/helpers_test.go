@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+
+	"github.com/ebpfjit/ebpfjit/vm"
 	"unsafe"
 )
 
@@ -43,6 +45,18 @@ func bytesAt(t testing.TB, s *Set, addr, n uint64) []byte {
 	}
 	t.Fatalf("address %#x (+%d) is outside every region", addr, n)
 	return nil
+}
+
+// regionNamed returns the set's region with the given name.
+func regionNamed(t testing.TB, s *Set, name string) vm.Region {
+	t.Helper()
+	for _, r := range s.Regions() {
+		if r.Name == name {
+			return r
+		}
+	}
+	t.Fatalf("no region %q in %+v", name, s.Regions())
+	return vm.Region{}
 }
 
 // wantErrno checks that err carries the wanted errno (0: no error).

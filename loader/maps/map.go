@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/ebpfjit/ebpfjit/vm"
 )
 
 // Map is one map of a Set. The kind-specific state lives in one of the
@@ -28,7 +30,7 @@ type Map struct {
 
 	stride    uint64   // bytes per value slot: valueSize rounded up to 8
 	cpuStride uint64   // distance between two CPUs' value areas
-	valOff    uint64   // offset of the value area in mem (hash: after the keys)
+	valOff    uint64   // offset of the value area in mem (hash: after the keys and a guard gap)
 	mem       []byte   // this map's part of its arena
 	words     []uint64 // the same memory as words, for atomic copies
 	base      uint64   // address of mem[0]
@@ -52,7 +54,7 @@ func newMap(s *Spec, l layout, numCPU int, words []uint64, mem []byte) *Map {
 		numCPU:     1,
 		stride:     roundUp8(uint64(s.ValueSize)),
 		cpuStride:  l.cpuStride,
-		valOff:     l.keyArea,
+		valOff:     l.valOff,
 		mem:        mem,
 		words:      words,
 	}
@@ -96,8 +98,38 @@ func (m *Map) MaxEntries() uint32 { return m.maxEntries }
 // Flags are the creation flags.
 func (m *Map) Flags() uint32 { return m.flags }
 
-// ReadOnly reports whether the map lives in the read-only arena.
+// ReadOnly reports whether the map is frozen read-only (.rodata):
+// neither programs nor Go may change it once the set exists.
 func (m *Map) ReadOnly() bool { return m.readOnly }
+
+// ProgramPerm is what programs may do with the map's values: read and
+// write, only read (BPF_F_RDONLY_PROG, or a frozen .rodata map) or only
+// write (BPF_F_WRONLY_PROG). Programs may not change a map they may only
+// read through helpers either (update, delete, push, pop), as the
+// kernel's verifier forbids; Go code may.
+func (m *Map) ProgramPerm() vm.Perm { return programPerm(m.readOnly, m.flags) }
+
+// regions lists the map's program-visible memory: nothing for queues,
+// stacks and prog arrays; the values of arrays and hash maps (ending at
+// the last value's last byte, so that the padding after it is outside);
+// a hash map's keys, read-only, at the start of its storage; a ring
+// buffer's data area.
+func (m *Map) regions() []vm.Region {
+	valueRegion := func() vm.Region {
+		n := uint64(m.numCPU-1)*m.cpuStride + uint64(m.maxEntries-1)*m.stride + uint64(m.valueSize)
+		return vm.RegionOf(m.name, m.mem[m.valOff:m.valOff+n], m.ProgramPerm())
+	}
+	switch {
+	case m.typ.isArray():
+		return []vm.Region{valueRegion()}
+	case m.hash != nil:
+		n := uint64(m.maxEntries-1)*m.hash.keyStride + uint64(m.keySize)
+		return []vm.Region{vm.RegionOf(m.name+" keys", m.mem[:n], vm.PermRead), valueRegion()}
+	case m.ring != nil:
+		return []vm.Region{vm.RegionOf(m.name, m.mem, vm.PermRW)}
+	}
+	return nil
+}
 
 // NumCPU is the number of copies of each value: the set's NumCPU for
 // per-CPU maps, 1 for the others.

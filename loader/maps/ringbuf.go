@@ -4,16 +4,14 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 )
 
 // ringBuf is the state of a BPF_MAP_TYPE_RINGBUF map. It follows the
 // kernel's design (kernel/bpf/ringbuf.c): producer and consumer positions
 // grow forever and are reduced modulo the size; a record is an 8-byte
-// header (u32 length with a busy and a discard bit, u32 page offset)
-// followed by the data, padded to 8 bytes; producers reserve under a lock
-// and commit without one, in any order; the consumer stops at the first
-// record still busy.
+// header (u32 length with a busy and a discard bit) followed by the data,
+// padded to 8 bytes; producers reserve under a lock and commit without
+// one, in any order; the consumer stops at the first record still busy.
 //
 // The kernel maps the data pages twice in a row so that a record wrapping
 // past the end is contiguous in virtual memory. Go heap memory cannot be
@@ -22,10 +20,17 @@ import (
 // may extend past the ring's end, and producer and consumer use the same
 // contiguous bytes. The positions, capacity and the values Query reports
 // are exactly the kernel's.
+//
+// The area is one region for programs, but the headers' words are not
+// kept there: the kernel's verifier bounds a program to its own record,
+// we cannot, so the header of the record at ring offset o lives in
+// hdrs[o/8], in Go memory no program can reach. The 8 bytes before each
+// record in the area are left unused.
 type ringBuf struct {
 	size, mask uint64
 	data       []byte // 2*size bytes of the arena
 	base       uint64 // address of data[0]
+	hdrs       []uint32
 
 	resMu sync.Mutex    // serialises reservations
 	prod  atomic.Uint64 // producer position: end of the last reservation
@@ -53,14 +58,15 @@ func newRingBuf(m *Map) *ringBuf {
 		mask:   n - 1,
 		data:   m.mem,
 		base:   m.base,
+		hdrs:   make([]uint32, n/8),
 		busy:   make([]atomic.Uint64, (n/8+63)/64),
 		notify: make(chan struct{}, 1),
 	}
 }
 
-// hdr points at the length word of the record header at ring offset off.
+// hdr points at the header word of the record at ring offset off.
 func (r *ringBuf) hdr(off uint64) *uint32 {
-	return (*uint32)(unsafe.Pointer(&r.data[off]))
+	return &r.hdrs[off/8]
 }
 
 // Reserve reserves a record of size bytes in a ring buffer, as
@@ -90,7 +96,6 @@ func (r *ringBuf) reserve(size uint64) uint64 {
 	}
 	off := prod & r.mask
 	atomic.StoreUint32(r.hdr(off), uint32(size)|ringBusyBit)
-	atomic.StoreUint32(r.hdr(off+4), uint32(off/8))
 	unit := off / 8
 	r.busy[unit/64].Or(1 << (unit % 64))
 	r.prod.Store(prod + total)
@@ -203,7 +208,8 @@ func (r *ringBuf) query(flag uint64) uint64 {
 }
 
 // ErrCorrupt is returned by a Reader that finds a record header no
-// producer wrote: a program stored over the ring's headers.
+// producer wrote. Headers are out of programs' reach, so this means a bug
+// in this package.
 var ErrCorrupt = errors.New("maps: corrupt ring buffer record header")
 
 // consume returns a copy of the next committed record, skipping discarded

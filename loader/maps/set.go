@@ -2,13 +2,25 @@
 // run by the engines of this module, and for the Go code around them.
 //
 // Programs see real addresses and the engines check every access against
-// a few memory regions, so map storage cannot be a scattering of Go
-// objects: every value of every map of an object lives in one arena, a
-// single 8-byte aligned Go allocation (Go heap memory never moves), which
-// the engines see as one writable region. Read-only data (.rodata) and the
-// constant key table of arrays live in a second, read-only arena. An
-// address a lookup returns is an address inside an arena and stays valid
-// as long as the Set is reachable.
+// memory regions, so map storage cannot be a scattering of Go objects:
+// every map of an object lives in one arena, a single 8-byte aligned Go
+// allocation (Go heap memory never moves). An address a lookup returns is
+// an address inside the arena and stays valid as long as the Set is
+// reachable.
+//
+// The arena is not one region. Each map's program-visible memory is a
+// region of its own, with the permissions the kernel gives programs
+// (BPF_F_RDONLY_PROG: read, BPF_F_WRONLY_PROG: write, .rodata: read), and
+// unused guard gaps of GuardSize bytes separate every region from the
+// next: a pointer derived from one map's value that runs off either end
+// of the map's values faults instead of reaching another map. Internal
+// state stays out of every region: a hash map's keys are a read-only
+// region of their own (for_each_map_elem hands programs key pointers),
+// apart from its values; queue and stack storage is no region at all
+// (programs only copy in and out); ring buffer record headers live in Go
+// memory, so a program cannot forge one. Within one map, a pointer may
+// still reach the map's other elements: the engines check regions at run
+// time, not the type of each pointer as the kernel's verifier does.
 //
 // Every map offers two faces. The program-facing one (LookupAddr, Update,
 // Delete, Push, Pop, Peek, Reserve, Submit, Discard, Output, Query,
@@ -17,7 +29,10 @@
 // Go-facing one (Lookup, LookupPerCPU, Put, PutPerCPU, Keys, Len,
 // NewReader) copies, checks sizes and returns descriptive errors. Both are
 // safe for concurrent use. Programs that write values through pointers do
-// so without synchronisation, as in the kernel.
+// so without synchronisation, as in the kernel. Neither face enforces the
+// program access flags: the helpers that serve programs do
+// (ProgramPerm), and the engines do for program loads and stores through
+// the regions.
 package maps
 
 import (
@@ -38,18 +53,24 @@ type Options struct {
 	MaxMemory int
 }
 
-// Set is the maps of one loaded object and the arenas that hold them.
+// Set is the maps of one loaded object and the arena that holds them.
 type Set struct {
-	maps   []*Map
-	byName map[string]*Map
-	numCPU int
-	rw, ro []byte // the arenas as bytes (nil when empty)
-	rings  []*Map
+	maps    []*Map
+	byName  map[string]*Map
+	numCPU  int
+	arena   []byte      // nil when empty
+	regions []vm.Region // sorted by address, disjoint
+	rings   []*Map
 }
 
-// NewSet validates specs, lays the maps out in the arenas, allocates them
-// and writes the initial contents. It fails without allocating the arenas
-// when a spec is invalid or the maps would exceed opts.MaxMemory.
+// GuardSize is the gap left unused before, between and after the
+// regions of a set's arena: an access up to this many bytes past the end
+// (or before the start) of one region hits no region and faults.
+const GuardSize = 4096
+
+// NewSet validates specs, lays the maps out in the arena, allocates it and
+// writes the initial contents. It fails without allocating the arena when
+// a spec is invalid or the maps would exceed opts.MaxMemory.
 func NewSet(specs []*Spec, opts Options) (*Set, error) {
 	numCPU := opts.NumCPU
 	if numCPU == 0 {
@@ -66,14 +87,14 @@ func NewSet(specs []*Spec, opts Options) (*Set, error) {
 		maxMem = uint64(opts.MaxMemory)
 	}
 
-	// Validate and lay out. Offsets are multiples of 64 so that maps do
-	// not share cache lines.
+	// Validate and lay out: a guard gap, then each map's storage followed
+	// by a guard gap. Sizes are multiples of 64, so maps do not share
+	// cache lines.
 	layouts := make([]layout, len(specs))
-	rwOff := make([]uint64, len(specs))
-	roOff := make([]uint64, len(specs))
+	offs := make([]uint64, len(specs))
 	names := make(map[string]int)
-	var rwSize, roSize, overhead uint64
-	var maxArray uint64
+	size := uint64(GuardSize)
+	var overhead, maxArray uint64
 	for i, s := range specs {
 		if s == nil {
 			return nil, &SpecError{Index: i, Errno: EINVAL, Msg: "nil spec"}
@@ -89,29 +110,27 @@ func NewSet(specs []*Spec, opts Options) (*Set, error) {
 		}
 		l := s.footprint(numCPU)
 		layouts[i] = l
-		if l.readOnly {
-			roOff[i] = roSize
-			roSize = addSat(roSize, l.arena)
-		} else {
-			rwOff[i] = rwSize
-			rwSize = addSat(rwSize, l.arena)
+		if l.arena > 0 {
+			offs[i] = size
+			size = addSat(size, addSat(l.arena, GuardSize))
 		}
 		overhead = addSat(overhead, l.overhead)
 		if s.Type.isArray() {
 			maxArray = max(maxArray, uint64(s.MaxEntries))
 		}
 	}
-	// Arrays share one table of their keys (0, 1, 2, ... as u32) in the
-	// read-only arena, so that for_each_map_elem can hand programs a key
-	// pointer they may read but not corrupt.
-	keyTable := roundUp64(mulSat(maxArray, 4))
-	for i := range specs {
-		if layouts[i].readOnly {
-			roOff[i] = addSat(roOff[i], keyTable)
-		}
+	// Arrays share one read-only table of their keys (0, 1, 2, ... as
+	// u32), so that for_each_map_elem can hand programs a key pointer
+	// they may read but not corrupt.
+	keyTable := mulSat(maxArray, 4)
+	keyOff := size
+	if keyTable > 0 {
+		size = addSat(size, addSat(roundUp64(keyTable), GuardSize))
 	}
-	roSize = addSat(roSize, keyTable)
-	total := addSat(addSat(rwSize, roSize), overhead)
+	if size == GuardSize {
+		size = 0 // nothing to hold
+	}
+	total := addSat(size, overhead)
 	if total > maxMem {
 		// Name the largest map: with many maps, the one to shrink.
 		big := 0
@@ -125,29 +144,37 @@ func NewSet(specs []*Spec, opts Options) (*Set, error) {
 	}
 
 	set := &Set{byName: make(map[string]*Map, len(specs)), numCPU: numCPU}
-	rwWords, rwBytes := newArena(rwSize)
-	roWords, roBytes := newArena(roSize)
-	set.rw, set.ro = rwBytes, roBytes
-	for i := uint64(0); i < maxArray; i++ {
-		binary.NativeEndian.PutUint32(roBytes[i*4:], uint32(i))
+	words, bytes := newArena(size)
+	set.arena = bytes
+	var keys []byte
+	if keyTable > 0 {
+		keys = bytes[keyOff : keyOff+keyTable : keyOff+keyTable]
+		for i := range maxArray {
+			binary.NativeEndian.PutUint32(keys[i*4:], uint32(i))
+		}
 	}
 	for i, s := range specs {
-		l := layouts[i]
-		words, bytes, off := rwWords, rwBytes, rwOff[i]
-		if l.readOnly {
-			words, bytes, off = roWords, roBytes, roOff[i]
+		l, off := layouts[i], offs[i]
+		var m *Map
+		if l.arena == 0 {
+			m = newMap(s, l, numCPU, nil, nil)
+		} else {
+			m = newMap(s, l, numCPU, words[off/8:(off+l.arena)/8:(off+l.arena)/8], bytes[off:off+l.arena:off+l.arena])
 		}
-		m := newMap(s, l, numCPU, words[off/8:(off+l.arena)/8:(off+l.arena)/8], bytes[off:off+l.arena:off+l.arena])
 		if s.Type.isArray() {
-			m.keyTable = roBytes[: uint64(s.MaxEntries)*4 : uint64(s.MaxEntries)*4]
+			m.keyTable = keys[: uint64(s.MaxEntries)*4 : uint64(s.MaxEntries)*4]
 		}
 		set.maps = append(set.maps, m)
+		set.regions = append(set.regions, m.regions()...)
 		if s.Name != "" {
 			set.byName[s.Name] = m
 		}
 		if s.Type == RingBuf {
 			set.rings = append(set.rings, m)
 		}
+	}
+	if keyTable > 0 {
+		set.regions = append(set.regions, vm.RegionOf("array keys", keys, vm.PermRead))
 	}
 	for i, s := range specs {
 		if err := set.maps[i].applyContents(s.Contents); err != nil {
@@ -168,18 +195,12 @@ func newArena(n uint64) ([]uint64, []byte) {
 	return w, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(w))), n)
 }
 
-// Regions returns the arenas as memory regions for the engines: "maps"
-// (writable) and "rodata" (read-only). Empty arenas are left out.
-func (s *Set) Regions() []vm.Region {
-	var rs []vm.Region
-	if len(s.rw) > 0 {
-		rs = append(rs, vm.RegionOf("maps", s.rw, false))
-	}
-	if len(s.ro) > 0 {
-		rs = append(rs, vm.RegionOf("rodata", s.ro, true))
-	}
-	return rs
-}
+// Regions returns the regions programs may access, for the engines
+// (vm.Binding.Regions): per map, its values (and a hash map's keys, read
+// only), with the map's program permissions, and the array key table;
+// sorted by address and disjoint. The slice is the set's own, the same on
+// every call, and must not be modified.
+func (s *Set) Regions() []vm.Region { return s.regions }
 
 // Len is the number of maps.
 func (s *Set) Len() int { return len(s.maps) }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+
+	"github.com/ebpfjit/ebpfjit/vm"
 )
 
 // Type is a map type, numbered as enum bpf_map_type in the Linux UAPI so
@@ -56,9 +58,11 @@ func (t Type) isPerCPU() bool {
 func (t Type) isQueueish() bool { return t == Queue || t == Stack }
 
 // Map creation flags (BPF_F_* of the UAPI). They are validated per type as
-// the kernel does, so an object that loads here also loads there; apart
-// from that they change nothing (every hash map is preallocated, access
-// flags are not enforced: ReadOnly is what makes memory read-only).
+// the kernel does, so an object that loads here also loads there. Of the
+// rest only the program access flags, BPF_F_RDONLY_PROG and
+// BPF_F_WRONLY_PROG, change anything (Map.ProgramPerm): every hash map is
+// preallocated, and BPF_F_RDONLY and BPF_F_WRONLY are about the syscall
+// side, which Go code is not held to.
 const (
 	FlagNoPrealloc    = 1 << 0
 	FlagNoCommonLRU   = 1 << 1
@@ -130,10 +134,24 @@ type Spec struct {
 	// same for every CPU) or NumCPU slots of ValueSize rounded up to 8,
 	// as the bpf syscall lays them out.
 	Contents []KV
-	// ReadOnly places an array in the read-only arena (.rodata): programs
-	// cannot store to it, and Go-side writes fail with EPERM once the set
-	// exists.
+	// ReadOnly freezes an array, as libbpf freezes .rodata: programs may
+	// only read it (as with FlagRdonlyProg), and Go-side writes fail with
+	// EPERM once the set exists.
 	ReadOnly bool
+}
+
+// ProgramPerm is what programs may do with the values of the map s
+// describes (see Map.ProgramPerm).
+func (s *Spec) ProgramPerm() vm.Perm { return programPerm(s.ReadOnly, s.Flags) }
+
+func programPerm(readOnly bool, flags uint32) vm.Perm {
+	switch {
+	case readOnly || flags&FlagRdonlyProg != 0:
+		return vm.PermRead
+	case flags&FlagWronlyProg != 0:
+		return vm.PermWrite
+	}
+	return vm.PermRW
 }
 
 // SpecError says which map of a set is invalid and why, in one line.
@@ -249,13 +267,15 @@ func (s *Spec) check() (Errno, string) {
 	return 0, ""
 }
 
-// layout is where a map's storage goes: bytes in the writable or the
-// read-only arena, plus Go-side bookkeeping counted against MaxMemory.
+// layout is where a map's storage goes: bytes in the arena, plus Go-side
+// bookkeeping counted against MaxMemory.
 type layout struct {
-	arena    uint64 // bytes in the arena (a multiple of 64)
-	readOnly bool
+	arena uint64 // bytes in the arena (a multiple of 64)
 	// For hash maps: bytes of the key area at the start of the storage.
 	keyArea uint64
+	// Offset of the values in the storage: after the key area and a
+	// guard gap for hash maps, else 0.
+	valOff uint64
 	// Distance between two CPUs' copies of the value area (per-CPU maps).
 	cpuStride uint64
 	overhead  uint64
@@ -275,11 +295,11 @@ func (s *Spec) footprint(numCPU int) layout {
 	case s.Type.isArray():
 		l.cpuStride = roundUp64(mulSat(n, stride))
 		l.arena = mulSat(ncpu, l.cpuStride)
-		l.readOnly = s.ReadOnly
 	case s.Type.isHash():
 		l.keyArea = roundUp64(mulSat(n, roundUp8(uint64(s.KeySize))))
+		l.valOff = addSat(l.keyArea, GuardSize)
 		l.cpuStride = roundUp64(mulSat(n, stride))
-		l.arena = addSat(l.keyArea, mulSat(ncpu, l.cpuStride))
+		l.arena = addSat(l.valOff, mulSat(ncpu, l.cpuStride))
 		l.overhead = mulSat(n, hashOverhead+uint64(s.KeySize))
 	case s.Type == ProgArray:
 		l.overhead = mulSat(n, 4)
@@ -288,9 +308,11 @@ func (s *Spec) footprint(numCPU int) layout {
 	case s.Type == RingBuf:
 		// The data area is allocated twice over so that a record that
 		// wraps past the end of the ring is still contiguous, as the
-		// kernel achieves by mapping the data pages twice.
+		// kernel achieves by mapping the data pages twice. Record
+		// headers (one word per 8 bytes of ring) and busy bits are
+		// Go-side.
 		l.arena = mulSat(n, 2)
-		l.overhead = n / 64
+		l.overhead = n/2 + n/64
 	}
 	return l
 }

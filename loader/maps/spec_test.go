@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/ebpfjit/ebpfjit/vm"
 )
 
 func TestSpecValidation(t *testing.T) {
@@ -139,13 +141,15 @@ func TestOversize(t *testing.T) {
 		}
 	}
 	// The limit is exact: 100 values of 8 bytes padded to 832, and the
-	// key table of 400 bytes padded to 448.
+	// key table of 400 bytes padded to 448, with a guard gap before,
+	// between and after them.
 	spec := &Spec{Type: Array, KeySize: 4, ValueSize: 8, MaxEntries: 100}
-	s := newSet(t, Options{MaxMemory: 832 + 448}, spec)
+	need := 832 + 448 + 3*GuardSize
+	s := newSet(t, Options{MaxMemory: need}, spec)
 	if s.Map(0).Len() != 100 {
 		t.Error("array has the wrong length")
 	}
-	_, err := NewSet([]*Spec{spec}, Options{MaxMemory: 832 + 448 - 1})
+	_, err := NewSet([]*Spec{spec}, Options{MaxMemory: need - 1})
 	wantErrno(t, "one byte less", err, ENOMEM)
 }
 
@@ -160,14 +164,18 @@ func TestSetAccessors(t *testing.T) {
 	if empty.Len() != 0 || len(empty.Regions()) != 0 || empty.Map(0) != nil || empty.ByName("x") != nil || empty.NumCPU() != 1 {
 		t.Error("empty set")
 	}
-	// Only a ring buffer: no read-only arena.
+	// A ring buffer's data area, a hash map's keys (read-only, 2 slots
+	// of 8 bytes up to the last key's end) and values; no region for the
+	// prog array, no array key table.
 	s := newSet(t, Options{NumCPU: 3},
 		&Spec{Name: "rb", Type: RingBuf, MaxEntries: 4096},
 		&Spec{Type: ProgArray, KeySize: 4, ValueSize: 4, MaxEntries: 2},
 		&Spec{Name: "h", Type: Hash, KeySize: 4, ValueSize: 4, MaxEntries: 2, Flags: FlagNoPrealloc},
 	)
 	rs := s.Regions()
-	if len(rs) != 1 || rs[0].ReadOnly || rs[0].Start%8 != 0 || rs[0].Len != 2*4096+64+64 {
+	if len(rs) != 3 || rs[0].Name != "rb" || rs[0].Perm != vm.PermRW || rs[0].Start%8 != 0 || rs[0].Len != 2*4096 ||
+		rs[1].Name != "h keys" || rs[1].Perm != vm.PermRead || rs[1].Len != 12 ||
+		rs[2].Name != "h" || rs[2].Perm != vm.PermRW || rs[2].Len != 12 {
 		t.Errorf("regions %+v", rs)
 	}
 	if s.Len() != 3 || s.Map(-1) != nil || s.Map(3) != nil || s.Map(1).Name() != "" || s.ByName("rb") != s.Map(0) || s.NumCPU() != 3 {

@@ -52,10 +52,12 @@ type Context struct {
 	// access to the input region: len-size+1, or 0 when none fits.
 	MemLimit [4]uint64
 
-	// Regions are the other regions (maps, global data) checked on the
-	// slow path of a memory access.
+	// NumRegions and Regions are the other regions (maps, global data),
+	// checked on the slow path of a memory access: Regions is the
+	// address of a table of NumRegions entries sorted by Start and
+	// disjoint, which the checker binary-searches.
 	NumRegions uint64
-	Regions    [MaxRegions]Region
+	Regions    uint64
 
 	// MapTable is the address of the run's vm.Binding.MapTable, which
 	// lddw map references read (two entries per map).
@@ -73,15 +75,24 @@ type Context struct {
 	Returned uint64
 }
 
-// Region is a memory region as generated code checks it.
+// Region is an entry of the region table as generated code checks it.
+// Its size is a power of two so that the checker indexes the table with
+// a shift.
 type Region struct {
-	Start    uint64
-	Len      uint64
-	Writable uint64 // 1 when stores are allowed
+	Start uint64
+	Len   uint64
+	Perm  uint64 // vm.Perm: PermRead, PermWrite or both
+	_     uint64
 }
 
-// MaxRegions bounds the extra regions of a run.
-const MaxRegions = 6
+// Offsets in a Region and its size as a shift.
+const (
+	RegionStart     = 0
+	RegionLen       = 8
+	RegionPerm      = 16
+	RegionSizeShift = 5
+	RegionSize      = 1 << RegionSizeShift
+)
 
 // Exit codes.
 const (
@@ -111,8 +122,7 @@ const (
 	OffMemLimit    = 208
 	OffNumRegions  = 240
 	OffRegions     = 248
-	RegionSize     = 24
-	OffMapTable    = OffRegions + MaxRegions*RegionSize
+	OffMapTable    = OffRegions + 8
 	OffCodeBase    = OffMapTable + 8
 	OffCallTarget  = OffCodeBase + 8
 	OffHelperFrame = OffCallTarget + 8

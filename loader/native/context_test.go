@@ -34,7 +34,11 @@ func TestContextOffsets(t *testing.T) {
 	check("MemLimit", unsafe.Offsetof(c.MemLimit), OffMemLimit)
 	check("NumRegions", unsafe.Offsetof(c.NumRegions), OffNumRegions)
 	check("Regions", unsafe.Offsetof(c.Regions), OffRegions)
-	check("Region size", unsafe.Sizeof(c.Regions[0]), RegionSize)
+	var r Region
+	check("Region size", unsafe.Sizeof(r), RegionSize)
+	check("Region.Start", unsafe.Offsetof(r.Start), RegionStart)
+	check("Region.Len", unsafe.Offsetof(r.Len), RegionLen)
+	check("Region.Perm", unsafe.Offsetof(r.Perm), RegionPerm)
 	check("MapTable", unsafe.Offsetof(c.MapTable), OffMapTable)
 	check("CodeBase", unsafe.Offsetof(c.CodeBase), OffCodeBase)
 	check("CallTarget", unsafe.Offsetof(c.CallTarget), OffCallTarget)

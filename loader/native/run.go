@@ -98,6 +98,13 @@ type Instance struct {
 	mem    vm.Memory // built on the first helper exit of a run
 	env    vm.Env
 	memLen uint64 // input length the MemLimits were computed for
+	// regions is the region table Context.Regions points at, converted
+	// from the binding's regions at regionsOf (with regionsLen entries);
+	// a collection binds every run to the same slice, so that is done
+	// once per instance.
+	regions    []Region
+	regionsOf  *vm.Region
+	regionsLen int
 }
 
 // NewInstance returns an execution context for p.
@@ -173,17 +180,22 @@ func (m *Instance) bind(r1, n uint64, b *vm.Binding) error {
 	if b != nil {
 		extra, table = b.Regions, b.MapTable
 	}
-	if len(extra) > MaxRegions {
-		return fmt.Errorf("%d extra memory regions, at most %d", len(extra), MaxRegions)
-	}
 	c := &m.ctx
-	c.NumRegions = uint64(len(extra))
-	for i, r := range extra {
-		w := uint64(1)
-		if r.ReadOnly {
-			w = 0
+	if len(extra) == 0 {
+		c.NumRegions, c.Regions = 0, 0
+	} else {
+		if &extra[0] != m.regionsOf || len(extra) != m.regionsLen {
+			if err := vm.CheckRegions(extra); err != nil {
+				return err
+			}
+			m.regions = m.regions[:0]
+			for _, r := range extra {
+				m.regions = append(m.regions, Region{Start: r.Start, Len: r.Len, Perm: uint64(r.Perm)})
+			}
+			m.regionsOf, m.regionsLen = &extra[0], len(extra)
 		}
-		c.Regions[i] = Region{Start: r.Start, Len: r.Len, Writable: w}
+		c.NumRegions = uint64(len(m.regions))
+		c.Regions = uint64(uintptr(unsafe.Pointer(&m.regions[0])))
 	}
 	if r1 != c.MemStart || n != m.memLen {
 		c.MemStart, m.memLen = r1, n
@@ -259,12 +271,10 @@ func (m *Instance) callback(input []byte, b *vm.Binding) func(fn, r1, r2, r3, r4
 // memory returns the run's regions for helpers, building them on first
 // use: most runs never call a helper.
 func (m *Instance) memory(input []byte, extra []vm.Region) *vm.Memory {
-	if m.mem.N == 0 {
-		m.mem.Add(vm.RegionOf("input", input, false))
-		m.mem.Add(vm.RegionOf("stack", m.stack[:], false))
-		for _, r := range extra {
-			m.mem.Add(r)
-		}
+	if m.mem.Empty() {
+		m.mem.Add(vm.RegionOf("input", input, vm.PermRW))
+		m.mem.Add(vm.RegionOf("stack", m.stack[:], vm.PermRW))
+		m.mem.Share(extra)
 	}
 	return &m.mem
 }
@@ -355,7 +365,7 @@ func faultError(c *Context) error {
 	store := (c.Fault>>FaultStoreShift)&1 != 0
 	e := &vm.RunError{PC: int(c.ExitPC), Fault: f}
 	switch f {
-	case vm.FaultOutOfBounds, vm.FaultReadOnly:
+	case vm.FaultOutOfBounds, vm.FaultReadOnly, vm.FaultWriteOnly:
 		what := "load from"
 		if store {
 			what = "store to"
