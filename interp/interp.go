@@ -138,19 +138,19 @@ func (p *Program) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 
 // machine is the per-run state, reused through a pool.
 type machine struct {
-	reg      [16]uint64 // 16 so that 4-bit register fields index it without bounds checks
-	stack    [vm.StackSize]byte
-	frames   [vm.MaxCallDepth]frame
-	depth    int // frames in use below the entry's
-	steps    uint64
-	mem      vm.Memory
-	env      vm.Env
+	reg    [16]uint64 // 16 so that 4-bit register fields index it without bounds checks
+	stack  [vm.StackSize]byte
+	frames [vm.MaxCallDepth]frame
+	depth  int // frames in use below the entry's
+	steps  uint64
+	mem    vm.Memory
+	env    vm.Env
 	// checked is the binding region table last found well-formed.
 	checked    *vm.Region
 	checkedLen int
-	prog     *Program
-	mapTable []uint64
-	r1, r2   uint64 // the input, for legacy packet loads
+	prog       *Program
+	mapTable   []uint64
+	r1, r2     uint64 // the input, for legacy packet loads
 }
 
 // frame is what a local call saves: where to return and the caller's
