@@ -31,6 +31,17 @@ var engines = []struct {
 // ring buffer records and the queue and stack elements in pop order.
 func outcome(t *testing.T, c *loader.Collection, program string, input []byte, unchecked []string) *kernel.Outcome {
 	t.Helper()
+	o, err := outcomeErr(t, c, program, input, unchecked)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return o
+}
+
+// outcomeErr is outcome for a run that may fail: the run's error, and no
+// outcome, when it does.
+func outcomeErr(t *testing.T, c *loader.Collection, program string, input []byte, unchecked []string) (*kernel.Outcome, error) {
+	t.Helper()
 	p := c.Program(program)
 	if p == nil {
 		t.Fatalf("no program %q (have %v)", program, c.Programs())
@@ -51,7 +62,7 @@ func outcome(t *testing.T, c *loader.Collection, program string, input []byte, u
 	ctx := append([]byte(nil), input...)
 	r0, err := p.RunOnCPU(0, ctx)
 	if err != nil {
-		t.Fatalf("run: %v", err)
+		return nil, err
 	}
 	o := &kernel.Outcome{R0: uint32(r0), Context: ctx, Maps: map[string]map[string][]byte{},
 		Ringbuf: map[string][][]byte{}, Queues: map[string][][]byte{}}
@@ -111,7 +122,7 @@ func outcome(t *testing.T, c *loader.Collection, program string, input []byte, u
 			o.Maps[m.Name()] = contents
 		}
 	}
-	return o
+	return o, nil
 }
 
 func allZero(b []byte) bool {
