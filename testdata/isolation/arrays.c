@@ -75,22 +75,37 @@ int arr_wo_load(struct iso_ctx *c)
 	return 0;
 }
 
-/* An atomic add (which&3): 0 on arr_a, 1 on the read-only map, 2 on the
- * write-only map (an atomic reads too), 3 on arr_b. */
+/* An atomic (which&3): 0 adds to arr_a, 1 ors into the read-only map, 2
+ * xors into the write-only map (an atomic reads too), 3 adds to arr_b.
+ * Different operations keep clang from merging the lookups into one on a
+ * map it selects at run time, which could not be compiled inline. */
 SEC("syscall")
 int arr_atomic(struct iso_ctx *c)
 {
-	u32 w = c->which & 3;
+	u64 x = c->value;
 	u64 *v;
-	switch (w) {
-	case 0: v = value(&arr_a, 0); break;
-	case 1: v = value(&arr_ro, 0); break;
-	case 2: v = value(&arr_wo, 0); break;
-	default: v = value(&arr_b, 0); break;
+	switch (c->which & 3) {
+	case 0:
+		v = value(&arr_a, 0);
+		if (v)
+			__sync_fetch_and_add(v, x);
+		break;
+	case 1:
+		v = value(&arr_ro, 0);
+		if (v)
+			__sync_fetch_and_or(v, x);
+		break;
+	case 2:
+		v = value(&arr_wo, 0);
+		if (v)
+			__sync_fetch_and_xor(v, x);
+		break;
+	default:
+		v = value(&arr_b, 0);
+		if (v)
+			__sync_fetch_and_add(v, x);
+		break;
 	}
-	if (!v)
-		return 1;
-	__sync_fetch_and_add(v, c->value);
 	return 0;
 }
 
