@@ -278,3 +278,105 @@ func TestInstanceReuse(t *testing.T) {
 		runtime.KeepAlive(extra)
 	}
 }
+
+// TestRegionTable checks the out-of-line checker's binary search over
+// tables of many regions, some adjacent, with every permission: for each
+// region, accesses of each size and kind (load, store, atomic add) at and
+// around both ends must succeed exactly when they fit one region that
+// allows them, and otherwise fault with the kind vm.PermFault gives, as
+// in the interpreter.
+func TestRegionTable(t *testing.T) {
+	hostSupported(t)
+	type kind struct {
+		name  string
+		perm  vm.Perm
+		sizes []int
+		src   func(size int) string
+	}
+	width := map[int]string{1: "b", 2: "h", 4: "w", 8: "dw"}
+	kinds := []kind{
+		{"load", vm.PermRead, []int{1, 2, 4, 8}, func(n int) string {
+			return fmt.Sprintf("ldxdw %%r3, [%%r1+0]\nldx%s %%r0, [%%r3+0]\nexit", width[n])
+		}},
+		{"store", vm.PermWrite, []int{1, 2, 4, 8}, func(n int) string {
+			return fmt.Sprintf("ldxdw %%r3, [%%r1+0]\nst%s [%%r3+0], 1\nmov %%r0, 0\nexit", width[n])
+		}},
+		{"atomic", vm.PermRW, []int{4, 8}, func(n int) string {
+			op := "lock add"
+			if n == 4 {
+				op = "lock add32"
+			}
+			return fmt.Sprintf("ldxdw %%r3, [%%r1+0]\nmov %%r2, 1\n%s [%%r3+0], %%r2\nmov %%r0, 0\nexit", op)
+		}},
+	}
+	buf := make([]uint64, 8192)
+	mem := unsafe.Slice((*byte)(unsafe.Pointer(&buf[0])), len(buf)*8)
+	perms := []vm.Perm{vm.PermRW, vm.PermRead, vm.PermWrite}
+	rnd := uint64(12345)
+	next := func(n uint64) uint64 { rnd = rnd*6364136223846793005 + 1442695040888963407; return (rnd >> 33) % n }
+	for _, count := range []int{1, 2, 3, 7, 16, 33} {
+		var regions []vm.Region
+		off := uint64(64)
+		for i := range count {
+			off += 8 * next(3) // sometimes adjacent to the previous one
+			n := 1 + next(40)
+			regions = append(regions, vm.RegionOf(fmt.Sprintf("r%d", i), mem[off:off+n], perms[next(3)]))
+			off += n
+		}
+		if err := vm.CheckRegions(regions); err != nil {
+			t.Fatal(err)
+		}
+		binding := &vm.Binding{Regions: regions}
+		// want is the fault of an access to [addr, addr+size) needing perm.
+		want := func(addr uint64, size int, perm vm.Perm) vm.Fault {
+			for _, r := range regions {
+				if addr >= r.Start && addr+uint64(size) <= r.Start+r.Len {
+					return vm.PermFault(r.Perm, perm)
+				}
+			}
+			return vm.FaultOutOfBounds
+		}
+		for _, k := range kinds {
+			for _, size := range k.sizes {
+				src := k.src(size)
+				prog, err := asm.Assemble(src)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref, err := interp.New(prog, interp.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				engines := map[string]func([]byte, *vm.Binding) (uint64, error){"interp": ref.RunWith}
+				for _, level := range []int{0, 2} {
+					engines[fmt.Sprintf("jit-O%d", level)] = compile(t, src, level, nil).NewInstance().RunWith
+				}
+				for _, r := range regions {
+					end := r.Start + r.Len
+					for _, addr := range []uint64{r.Start - 1, r.Start, end - uint64(size), end - uint64(size) + 1, end - 1, end} {
+						if k.perm == vm.PermRW && addr%uint64(size) != 0 {
+							continue // misaligned atomics fault for that
+						}
+						input := binary.LittleEndian.AppendUint64(nil, addr)
+						exp := want(addr, size, k.perm)
+						for name, run := range engines {
+							_, err := run(input, binding)
+							got := vm.FaultNone
+							var re *vm.RunError
+							if errors.As(err, &re) {
+								got = re.Fault
+							} else if err != nil {
+								t.Fatalf("%s: %v", name, err)
+							}
+							if got != exp {
+								t.Errorf("%d regions, %s: %d-byte %s at %s%+d: %v, want %v", count, name, size, k.name,
+									r.Name, int64(addr-r.Start), got, exp)
+							}
+						}
+					}
+				}
+			}
+		}
+		runtime.KeepAlive(buf)
+	}
+}
