@@ -146,6 +146,7 @@ func wrapAMD64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 			e.leaRAX(l.regionTables[0], 0)
 		}
 		e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffRegions), Src: R(RAX)})
+		e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffRegionHint), Src: R(RAX)})
 		e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffNumRegions), Src: Imm(int64(l.numRegions))})
 	}
 

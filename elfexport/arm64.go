@@ -165,6 +165,7 @@ func wrapARM64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 			e.addr(X16, l.regionTables[0], 0)
 		}
 		e.store(X16, native.OffRegions)
+		e.store(X16, native.OffRegionHint)
 		e.movConst(X16, uint64(l.numRegions))
 		e.store(X16, native.OffNumRegions)
 	}

@@ -153,14 +153,29 @@ func (m *Memory) region(addr uint64) *Region {
 // not, FaultWriteOnly when perm has PermRead and the region does not (a
 // read-modify-write needs both and reports the missing write first).
 func (m *Memory) Lookup(addr, n uint64, perm Perm) (unsafe.Pointer, Fault) {
-	r := m.region(addr)
-	if r == nil || !r.contains(addr, n) {
+	// The run's own regions inline: the interpreter comes here for most
+	// of its loads and stores.
+	for i := 0; i < m.nLocal; i++ {
+		if r := &m.local[i]; addr-r.Start < r.Len {
+			return r.lookup(addr, n, perm)
+		}
+	}
+	if i := Find(m.shared, addr); i >= 0 {
+		return m.shared[i].lookup(addr, n, perm)
+	}
+	return nil, FaultOutOfBounds
+}
+
+// lookup is Lookup in r, which holds addr.
+func (r *Region) lookup(addr, n uint64, perm Perm) (unsafe.Pointer, Fault) {
+	off := addr - r.Start
+	if n > r.Len-off {
 		return nil, FaultOutOfBounds
 	}
-	if f := PermFault(r.Perm, perm); f != FaultNone {
-		return nil, f
+	if perm&^r.Perm != 0 {
+		return nil, PermFault(r.Perm, perm)
 	}
-	return unsafe.Add(r.Ptr, addr-r.Start), FaultNone
+	return unsafe.Add(r.Ptr, off), FaultNone
 }
 
 // PermFault is the fault of an access needing want in a region that

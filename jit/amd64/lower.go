@@ -133,36 +133,46 @@ func (g *generator) stubs() {
 // perm: the address is in RAX and lies outside the input region. It
 // returns if the access fits the stack or one region of the table at
 // Context.Regions (sorted by address, disjoint) that allows it; otherwise
-// it leaves with a fault (ExitPC was set by the caller). The table is
-// binary-searched for the last region starting at or below the address,
-// exactly as vm.Find does. It preserves every register but RCX and RDX.
+// it leaves with a fault (ExitPC was set by the caller). The region at
+// Context.RegionHint is tried first; else the table is binary-searched
+// for the last region starting at or below the address, exactly as
+// vm.Find does, and the result becomes the hint. It preserves every
+// register but RCX and RDX.
 func (g *generator) emitRegionCheck(size int, perm vm.Perm, label int) {
 	a := &g.a
-	ok, loop, found, fail, readOnly, writeOnly := a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel()
+	ok, loop, searched, found, fail, readOnly, writeOnly := a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel()
 	a.Bind(label)
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
 	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: ctx(native.OffStackLo)})
 	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: Imm(int64(vm.StackSize - size + 1))})
 	a.Emit(-1, Inst{Op: JCC, Cond: CondB, Dst: L(ok)})
-	// RSI (the candidate) and RDI (the probe) are parked below the stack.
-	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: M(RSP, -8), Src: R(RSI)})
-	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: M(RSP, -16), Src: R(RDI)})
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RCX), Src: ctx(native.OffNumRegions)})
-	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RSI), Src: ctx(native.OffRegions)})
 	a.Emit(-1, Inst{Op: TEST, Size: 8, Dst: R(RCX), Src: R(RCX)})
 	a.Emit(-1, Inst{Op: JCC, Cond: CondE, Dst: L(fail)})
-	// RCX entries from RSI on; halve until one is left.
+	// RSI (the candidate) is parked below the stack. The region the last
+	// search found comes first.
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: M(RSP, -8), Src: R(RSI)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RSI), Src: ctx(native.OffRegionHint)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
+	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: M(RSI, native.RegionStart)})
+	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: M(RSI, native.RegionLen)})
+	a.Emit(-1, Inst{Op: JCC, Cond: CondB, Dst: L(found)})
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RSI), Src: ctx(native.OffRegions)})
+	// RCX entries from RSI on; halve until one is left. RDX probes the
+	// middle one.
 	a.Bind(loop)
 	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RCX), Src: Imm(1)})
-	a.Emit(-1, Inst{Op: JCC, Cond: CondBE, Dst: L(found)})
+	a.Emit(-1, Inst{Op: JCC, Cond: CondBE, Dst: L(searched)})
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RCX)})
 	a.Emit(-1, Inst{Op: SHR, Size: 8, Dst: R(RDX), Src: Imm(1)})
 	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RCX), Src: R(RDX)})
 	a.Emit(-1, Inst{Op: SHL, Size: 8, Dst: R(RDX), Src: Imm(native.RegionSizeShift)})
-	a.Emit(-1, Inst{Op: LEA, Size: 8, Dst: R(RDI), Src: Operand{Kind: KindMem, Mem: Mem{Base: RSI, Index: RDX, Scale: 1}}})
-	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RAX), Src: M(RDI, native.RegionStart)})
-	a.Emit(-1, Inst{Op: CMOVCC, Cond: CondAE, Size: 8, Dst: R(RSI), Src: R(RDI)})
+	a.Emit(-1, Inst{Op: ADD, Size: 8, Dst: R(RDX), Src: R(RSI)})
+	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RAX), Src: M(RDX, native.RegionStart)})
+	a.Emit(-1, Inst{Op: CMOVCC, Cond: CondAE, Size: 8, Dst: R(RSI), Src: R(RDX)})
 	a.Emit(-1, Inst{Op: JMP, Dst: L(loop)})
+	a.Bind(searched)
+	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffRegionHint), Src: R(RSI)})
 	a.Bind(found)
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDX), Src: R(RAX)})
 	a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RDX), Src: M(RSI, native.RegionStart)}) // offset into the region
@@ -172,17 +182,15 @@ func (g *generator) emitRegionCheck(size int, perm vm.Perm, label int) {
 	a.Emit(-1, Inst{Op: CMP, Size: 8, Dst: R(RDX), Src: M(RSI, native.RegionLen)})
 	a.Emit(-1, Inst{Op: JCC, Cond: CondA, Dst: L(fail)})
 	// The permissions, in vm.PermFault's order: a missing write first.
-	a.Emit(-1, Inst{Op: MOV, Size: 4, Dst: R(RDX), Src: M(RSI, native.RegionPerm)})
 	if perm&vm.PermWrite != 0 {
-		a.Emit(-1, Inst{Op: TEST, Size: 4, Dst: R(RDX), Src: Imm(int64(vm.PermWrite))})
+		a.Emit(-1, Inst{Op: TEST, Size: 1, Dst: M(RSI, native.RegionPerm), Src: Imm(int64(vm.PermWrite))})
 		a.Emit(-1, Inst{Op: JCC, Cond: CondE, Dst: L(readOnly)})
 	}
 	if perm&vm.PermRead != 0 {
-		a.Emit(-1, Inst{Op: TEST, Size: 4, Dst: R(RDX), Src: Imm(int64(vm.PermRead))})
+		a.Emit(-1, Inst{Op: TEST, Size: 1, Dst: M(RSI, native.RegionPerm), Src: Imm(int64(vm.PermRead))})
 		a.Emit(-1, Inst{Op: JCC, Cond: CondE, Dst: L(writeOnly)})
 	}
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RSI), Src: M(RSP, -8)})
-	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RDI), Src: M(RSP, -16)})
 	a.Bind(ok)
 	a.Emit(-1, Inst{Op: RET})
 	store := perm&vm.PermWrite != 0

@@ -136,25 +136,34 @@ func (g *generator) stubs() {
 // perm: the address is in X16 and lies outside the input region. It
 // returns if the access fits the stack or one region of the table at
 // Context.Regions (sorted by address, disjoint) that allows it; otherwise
-// it leaves with a fault (ExitPC was set by the caller). The table is
-// binary-searched for the last region starting at or below the address,
-// exactly as vm.Find does. It changes only X13-X15 and X17.
+// it leaves with a fault (ExitPC was set by the caller). The region at
+// Context.RegionHint is tried first; else the table is binary-searched
+// for the last region starting at or below the address, exactly as
+// vm.Find does, and the result becomes the hint. It changes only X13-X15
+// and X17.
 func (g *generator) emitRegionCheck(size int, perm vm.Perm, label int) {
 	a := &g.a
-	ok, loop, found, fail, readOnly, writeOnly := a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel()
+	ok, loop, searched, found, fail, readOnly, writeOnly := a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel(), a.NewLabel()
 	a.Bind(label)
 	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffStackLo)})
 	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp1, Rn: tmp0, Rm: tmp1})
 	g.movConst(-1, tmp2, uint64(vm.StackSize-size+1))
 	g.emit(Inst{Op: CMP, Size: 8, Rn: tmp1, Rm: tmp2})
 	g.emit(Inst{Op: BCOND, Cond: CondLO, Label: ok})
-	// tmp4 entries from tmp3 on; halve until one is left.
 	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp4, Mem: ctxMem(native.OffNumRegions)})
-	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp3, Mem: ctxMem(native.OffRegions)})
 	g.emit(Inst{Op: CBZ, Size: 8, Rt: tmp4, Label: fail})
+	// The region the last search found comes first.
+	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp3, Mem: ctxMem(native.OffRegionHint)})
+	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: M(tmp3, native.RegionStart)})
+	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp1, Rn: tmp0, Rm: tmp1})
+	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp2, Mem: M(tmp3, native.RegionLen)})
+	g.emit(Inst{Op: CMP, Size: 8, Rn: tmp1, Rm: tmp2})
+	g.emit(Inst{Op: BCOND, Cond: CondLO, Label: found})
+	// tmp4 entries from tmp3 on; halve until one is left.
+	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp3, Mem: ctxMem(native.OffRegions)})
 	a.Bind(loop)
 	g.emit(Inst{Op: CMP, Size: 8, Rn: tmp4, Imm: 1})
-	g.emit(Inst{Op: BCOND, Cond: CondLS, Label: found})
+	g.emit(Inst{Op: BCOND, Cond: CondLS, Label: searched})
 	g.emit(Inst{Op: LSR, Size: 8, Rd: tmp2, Rn: tmp4, Imm: 1})
 	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp4, Rn: tmp4, Rm: tmp2})
 	g.emit(Inst{Op: ADD, Size: 8, Rd: tmp2, Rn: tmp3, Rm: tmp2, Shift: ShiftLSL, Amount: native.RegionSizeShift})
@@ -162,6 +171,8 @@ func (g *generator) emitRegionCheck(size int, perm vm.Perm, label int) {
 	g.emit(Inst{Op: CMP, Size: 8, Rn: tmp0, Rm: tmp1})
 	g.emit(Inst{Op: CSEL, Size: 8, Rd: tmp3, Rn: tmp2, Rm: tmp3, Cond: CondHS})
 	g.emit(Inst{Op: B, Label: loop})
+	a.Bind(searched)
+	g.emit(Inst{Op: STR, Size: 8, Rt: tmp3, Mem: ctxMem(native.OffRegionHint)})
 	a.Bind(found)
 	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: M(tmp3, native.RegionStart)})
 	g.emit(Inst{Op: SUB, Size: 8, Rd: tmp1, Rn: tmp0, Rm: tmp1}) // offset into the region

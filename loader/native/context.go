@@ -55,9 +55,13 @@ type Context struct {
 	// NumRegions and Regions are the other regions (maps, global data),
 	// checked on the slow path of a memory access: Regions is the
 	// address of a table of NumRegions entries sorted by Start and
-	// disjoint, which the checker binary-searches.
+	// disjoint, which the checker binary-searches. RegionHint is the
+	// address of the entry the last search found (valid whenever
+	// NumRegions is not 0): the checker tries it first, so a loop over one
+	// map's values searches once.
 	NumRegions uint64
 	Regions    uint64
+	RegionHint uint64
 
 	// MapTable is the address of the run's vm.Binding.MapTable, which
 	// lddw map references read (two entries per map).
@@ -122,7 +126,8 @@ const (
 	OffMemLimit    = 208
 	OffNumRegions  = 240
 	OffRegions     = 248
-	OffMapTable    = OffRegions + 8
+	OffRegionHint  = OffRegions + 8
+	OffMapTable    = OffRegionHint + 8
 	OffCodeBase    = OffMapTable + 8
 	OffCallTarget  = OffCodeBase + 8
 	OffHelperFrame = OffCallTarget + 8

@@ -34,6 +34,7 @@ func TestContextOffsets(t *testing.T) {
 	check("MemLimit", unsafe.Offsetof(c.MemLimit), OffMemLimit)
 	check("NumRegions", unsafe.Offsetof(c.NumRegions), OffNumRegions)
 	check("Regions", unsafe.Offsetof(c.Regions), OffRegions)
+	check("RegionHint", unsafe.Offsetof(c.RegionHint), OffRegionHint)
 	var r Region
 	check("Region size", unsafe.Sizeof(r), RegionSize)
 	check("Region.Start", unsafe.Offsetof(r.Start), RegionStart)

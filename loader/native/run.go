@@ -193,9 +193,13 @@ func (m *Instance) bind(r1, n uint64, b *vm.Binding) error {
 				m.regions = append(m.regions, Region{Start: r.Start, Len: r.Len, Perm: uint64(r.Perm)})
 			}
 			m.regionsOf, m.regionsLen = &extra[0], len(extra)
+			c.RegionHint = 0
 		}
 		c.NumRegions = uint64(len(m.regions))
 		c.Regions = uint64(uintptr(unsafe.Pointer(&m.regions[0])))
+		if c.RegionHint == 0 {
+			c.RegionHint = c.Regions
+		}
 	}
 	if r1 != c.MemStart || n != m.memLen {
 		c.MemStart, m.memLen = r1, n
