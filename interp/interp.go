@@ -181,7 +181,10 @@ func (m *machine) share(rs []vm.Region) error {
 // perm is what the access needs: PermRead for a load, PermWrite for a
 // store, both for an atomic read-modify-write.
 func (m *machine) access(pc int, addr uint64, size uint64, perm vm.Perm) (unsafe.Pointer, error) {
-	ptr, f := m.mem.Lookup(addr, size, perm)
+	if p := m.mem.Local(addr, size, perm); p != nil {
+		return p, nil
+	}
+	ptr, f := m.mem.Rest(addr, size, perm)
 	if f != vm.FaultNone {
 		what := "load from"
 		if perm&vm.PermWrite != 0 {

@@ -65,7 +65,7 @@ func CheckRegions(rs []Region) error {
 		if r.Len == 0 || r.Start+r.Len < r.Start {
 			return fmt.Errorf("region %d (%s): bad range [0x%x, +%d)", i, r.Name, r.Start, r.Len)
 		}
-		if i > 0 && r.Start-rs[i-1].Start < rs[i-1].Len {
+		if i > 0 && r.Start < rs[i-1].Start+rs[i-1].Len {
 			return fmt.Errorf("region %d (%s) at 0x%x overlaps or precedes region %d (%s)", i, r.Name, r.Start, i-1, rs[i-1].Name)
 		}
 	}
@@ -152,30 +152,45 @@ func (m *Memory) region(addr uint64) *Region {
 // one region, FaultReadOnly when perm has PermWrite and the region does
 // not, FaultWriteOnly when perm has PermRead and the region does not (a
 // read-modify-write needs both and reports the missing write first).
+// The run's own regions come first, then the binding's, as native code
+// checks them: a run's own regions allow everything.
 func (m *Memory) Lookup(addr, n uint64, perm Perm) (unsafe.Pointer, Fault) {
-	// The run's own regions inline: the interpreter comes here for most
-	// of its loads and stores.
-	for i := 0; i < m.nLocal; i++ {
-		if r := &m.local[i]; addr-r.Start < r.Len {
-			return r.lookup(addr, n, perm)
+	if p := m.Local(addr, n, perm); p != nil {
+		return p, FaultNone
+	}
+	return m.Rest(addr, n, perm)
+}
+
+// Rest is Lookup for an access Local did not find.
+func (m *Memory) Rest(addr, n uint64, perm Perm) (unsafe.Pointer, Fault) {
+	if i := Find(m.shared, addr); i >= 0 {
+		if r := &m.shared[i]; r.contains(addr, n) {
+			if f := PermFault(r.Perm, perm); f != FaultNone {
+				return nil, f
+			}
+			return unsafe.Add(r.Ptr, addr-r.Start), FaultNone
 		}
 	}
-	if i := Find(m.shared, addr); i >= 0 {
-		return m.shared[i].lookup(addr, n, perm)
+	for i := range m.local[:m.nLocal] {
+		if r := &m.local[i]; r.contains(addr, n) {
+			return nil, PermFault(r.Perm, perm)
+		}
 	}
 	return nil, FaultOutOfBounds
 }
 
-// lookup is Lookup in r, which holds addr.
-func (r *Region) lookup(addr, n uint64, perm Perm) (unsafe.Pointer, Fault) {
-	off := addr - r.Start
-	if n > r.Len-off {
-		return nil, FaultOutOfBounds
+// Local is Lookup's fast path, small enough to inline into an engine's
+// loop: the n bytes at addr when they lie in one of the run's own
+// regions (the input, the stack) and it allows perm, else nil (Lookup
+// then says where they are or why not).
+func (m *Memory) Local(addr, n uint64, perm Perm) unsafe.Pointer {
+	for i := range m.local[:m.nLocal] {
+		r := &m.local[i]
+		if r.contains(addr, n) && perm&^r.Perm == 0 {
+			return unsafe.Add(r.Ptr, addr-r.Start)
+		}
 	}
-	if perm&^r.Perm != 0 {
-		return nil, PermFault(r.Perm, perm)
-	}
-	return unsafe.Add(r.Ptr, off), FaultNone
+	return nil
 }
 
 // PermFault is the fault of an access needing want in a region that
