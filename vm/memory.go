@@ -235,9 +235,12 @@ func (m *Memory) Bytes(addr, n uint64, write bool) ([]byte, error) {
 	if write {
 		perm = PermWrite
 	}
-	p, f := m.Lookup(addr, n, perm)
-	if f != FaultNone {
-		return nil, &MemoryError{Fault: f, Addr: addr, N: n, Write: write}
+	p := m.Local(addr, n, perm)
+	if p == nil {
+		var f Fault
+		if p, f = m.Rest(addr, n, perm); f != FaultNone {
+			return nil, &MemoryError{Fault: f, Addr: addr, N: n, Write: write}
+		}
 	}
 	return unsafe.Slice((*byte)(p), n), nil
 }
