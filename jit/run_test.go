@@ -235,8 +235,14 @@ func TestInstanceReuse(t *testing.T) {
 			add %r0, %r2
 			exit`, level, nil)
 		m := p.NewInstance()
-		extra := []byte{40}
+		extra, other := []byte{40}, []byte{50}
 		binding := &vm.Binding{Regions: []vm.Region{vm.RegionOf("extra", extra, vm.PermRead)}}
+		binding2 := &vm.Binding{Regions: []vm.Region{vm.RegionOf("other", other, vm.PermRead)}}
+		// Two regions, the higher one last: a search that finds it
+		// leaves the hint on the second entry.
+		pair := make([]byte, 64)
+		pair[40] = 60
+		binding3 := &vm.Binding{Regions: []vm.Region{vm.RegionOf("low", pair[:8], vm.PermRead), vm.RegionOf("high", pair[40:48], vm.PermRead)}}
 		small, large := make([]byte, 8), make([]byte, 32)
 		large[31] = 7
 		at := func(b []byte, i int) uintptr { return uintptr(unsafe.Pointer(&b[i])) }
@@ -260,6 +266,17 @@ func TestInstanceReuse(t *testing.T) {
 			{small, at(small, 7), &vm.Binding{}, 0 + 8, false},
 			{large[:16], at(large, 15), nil, 0 + 16, false},
 			{large[:16], at(large, 31), nil, 0, true}, // past the shorter input
+			// Another binding's table replaces the first (and the
+			// region the last search found with it).
+			{small, at(extra, 0), binding, 40 + 8, false},
+			{small, at(extra, 0), binding2, 0, true},
+			{small, at(other, 0), binding2, 50 + 8, false},
+			{small, at(other, 0), binding, 0, true},
+			{small, at(extra, 0), binding, 40 + 8, false},
+			{small, at(pair, 40), binding3, 60 + 8, false},
+			{small, at(pair, 40), binding2, 0, true}, // not a stale second entry
+			{small, at(pair, 40), binding3, 60 + 8, false},
+			{small, at(pair, 40), nil, 0, true},
 		}
 		for i, s := range steps {
 			binary.LittleEndian.PutUint64(s.mem, uint64(s.ptr))
@@ -276,6 +293,8 @@ func TestInstanceReuse(t *testing.T) {
 			}
 		}
 		runtime.KeepAlive(extra)
+		runtime.KeepAlive(other)
+		runtime.KeepAlive(pair)
 	}
 }
 
