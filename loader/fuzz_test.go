@@ -140,10 +140,11 @@ type discard struct{}
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // FuzzParse feeds the ELF path arbitrary bytes, seeded with every object
-// of testdata/elf and testdata/core and a few mutants of them.
+// of testdata/elf, testdata/core and testdata/isolation and a few mutants
+// of them.
 func FuzzParse(f *testing.F) {
 	var seeds [][]byte
-	for _, pattern := range []string{"../testdata/elf/*.o", "../testdata/core/*.o"} {
+	for _, pattern := range []string{"../testdata/elf/*.o", "../testdata/core/*.o", "../testdata/isolation/*.o"} {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
 			f.Fatal(err)
