@@ -1,7 +1,8 @@
 // Package vm holds what every engine (the reference interpreter and the
 // native backends) must agree on at run time: the memory model (which
-// address ranges a program may touch), the calling convention, helper
-// functions and the errors a run can end with.
+// address ranges a program may touch, and whether it may read or write
+// each), the calling convention, helper functions and the errors a run
+// can end with.
 //
 // Calling convention: r1 holds the address of the input memory (a
 // writable region the caller owns; 0 when there is none), r2 its length,
