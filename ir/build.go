@@ -20,8 +20,12 @@ type BuildOptions struct {
 // function.
 func Build(prog []isa.Instruction, info *validate.Info, opts BuildOptions) (*Program, error) {
 	p := &Program{}
+	escapes := false
+	for _, fn := range info.Functions {
+		escapes = escapes || frameEscapes(prog, fn)
+	}
 	for i := range info.Functions {
-		f, err := buildFunc(prog, info, i, opts)
+		f, err := buildFunc(prog, info, i, opts, escapes)
 		if err != nil {
 			return nil, err
 		}
@@ -73,15 +77,30 @@ type builder struct {
 
 	blocks  []*bblock
 	blockAt map[int]int // leader slot -> index in blocks
-	kinds   []isa.Kind  // by slot: classifying costs, and it is asked for often
+	// slotList lists the promoted slots by variable (index v-numRegVars).
+	slotList []slotKey
+	// synced holds, by variable, the value the frame memory of a promoted
+	// slot is known to hold in the block being translated (nil: unknown).
+	synced []*Value
+	kinds  []isa.Kind // by slot: classifying costs, and it is asked for often
 
 	frame *Value // the r10 argument
+
+	// progEscapes is set when some function of the program lets its
+	// frame address escape r10, so that it can compute addresses in the
+	// frames of the functions that called it.
+	progEscapes bool
+	// reachable is set when code this function calls may reach its
+	// frame that way: the frame starts zeroed and promoted slots are
+	// written back and reloaded around such calls.
+	reachable bool
+	slotVars  varSet // the promoted slots' variables
 }
 
-func buildFunc(prog []isa.Instruction, info *validate.Info, fi int, opts BuildOptions) (*Func, error) {
+func buildFunc(prog []isa.Instruction, info *validate.Info, fi int, opts BuildOptions, progEscapes bool) (*Func, error) {
 	fn := info.Functions[fi]
 	b := &builder{
-		prog: prog, info: info, fn: fn, opts: opts,
+		prog: prog, info: info, fn: fn, opts: opts, progEscapes: progEscapes,
 		f:     &Func{Name: fmt.Sprintf("f%d", fn.Start), Index: fi, Start: fn.Start},
 		nvars: numRegVars,
 	}
@@ -121,15 +140,14 @@ func (b *builder) instructions(fn func(pc int, ins isa.Instruction)) {
 // touching its bytes has the same offset and width, and no atomic touches
 // it. Whatever stays in memory and is read gets zeroed on entry.
 func (b *builder) analyzeStack() {
-	escapes := false
 	type access struct {
 		key    slotKey
 		atomic bool
 		read   bool
 	}
 	var accesses []access
+	callsCode := false
 	b.instructions(func(pc int, ins isa.Instruction) {
-		x := ins.Source() == isa.SourceX
 		switch b.kind(pc) {
 		case isa.KindLoad, isa.KindLoadSX:
 			if ins.Src == isa.R10 {
@@ -140,30 +158,30 @@ func (b *builder) analyzeStack() {
 				accesses = append(accesses, access{slotKey{ins.Offset, uint8(ins.Size().Bytes())}, false, false})
 			}
 		case isa.KindStoreX, isa.KindAtomic:
-			if ins.Src == isa.R10 {
-				escapes = true
-			}
 			if ins.Dst == isa.R10 {
 				atomic := ins.Kind() == isa.KindAtomic
 				accesses = append(accesses, access{slotKey{ins.Offset, uint8(ins.Size().Bytes())}, atomic, atomic})
 			}
-		case isa.KindALU, isa.KindMov, isa.KindMovSX, isa.KindJump:
-			if x && (ins.Src == isa.R10 || ins.Dst == isa.R10) {
-				escapes = true
-			}
-		case isa.KindCallX:
-			if ins.Dst == isa.R10 {
-				escapes = true
-			}
-		case isa.KindLegacyLoad:
-			if ins.Src == isa.R10 && ins.Mode() == isa.ModeIND {
-				escapes = true
+		case isa.KindCallLocal, isa.KindCallX:
+			callsCode = true
+		case isa.KindCall:
+			if vm.TakesCallback(ins.Imm) || ins.Imm == vm.HelperTailCall {
+				callsCode = true
 			}
 		}
 	})
-	if escapes {
-		// Anything may read any byte of the frame through the pointer.
+	escapes := frameEscapes(b.prog, b.fn)
+	// Code this function calls may compute addresses in its frame from
+	// its own r10 when any function of the program can (see
+	// flushSlots): then whatever the function never reads itself may
+	// still be read, so the whole frame starts zeroed, and promoted
+	// slots go to memory around such calls.
+	b.reachable = callsCode && b.info != nil && b.progEscapes
+	if escapes || b.reachable {
+		// Anything may read any byte of the frame.
 		b.f.FrameZero = vm.StackFrameSize
+	}
+	if escapes {
 		return
 	}
 	promotable := map[slotKey]bool{}
@@ -208,15 +226,54 @@ func (b *builder) analyzeStack() {
 			break
 		}
 		b.slots[k] = b.nvars
+		b.slotList = append(b.slotList, k)
+		b.slotVars |= 1 << b.nvars
 		b.nvars++
 	}
+	b.synced = make([]*Value, b.nvars)
 	lo := 0
 	for _, a := range accesses {
 		if _, ok := b.slots[a.key]; !ok && a.read && int(a.key.off) < lo {
 			lo = int(a.key.off)
 		}
 	}
-	b.f.FrameZero = -lo
+	if !b.reachable {
+		b.f.FrameZero = -lo
+	}
+}
+
+// frameEscapes reports whether function fn lets its frame address leave
+// r10: r10 is used other than as the base of a load or store (copied,
+// computed with, stored, passed), so code may reach any byte of the frame
+// through a pointer.
+func frameEscapes(prog []isa.Instruction, fn validate.Function) bool {
+	for pc := fn.Start; pc < fn.End; pc++ {
+		ins := prog[pc]
+		if ins.IsLDDW() {
+			pc++
+			continue
+		}
+		x := ins.Source() == isa.SourceX
+		switch ins.Kind() {
+		case isa.KindStoreX, isa.KindAtomic:
+			if ins.Src == isa.R10 {
+				return true
+			}
+		case isa.KindALU, isa.KindMov, isa.KindMovSX, isa.KindJump:
+			if x && (ins.Src == isa.R10 || ins.Dst == isa.R10) {
+				return true
+			}
+		case isa.KindCallX:
+			if ins.Dst == isa.R10 {
+				return true
+			}
+		case isa.KindLegacyLoad:
+			if ins.Src == isa.R10 && ins.Mode() == isa.ModeIND {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // slotVar returns the variable of a promoted slot, or -1.
@@ -377,8 +434,16 @@ func (b *builder) useDef(pc int) (use, def varSet) {
 		}
 	case isa.KindCall, isa.KindCallLocal:
 		use, def = allArgs, allArgs|regBit(isa.R0)
+		if b.runsCode(ins) {
+			use |= b.slotVars
+			def |= b.slotVars
+		}
 	case isa.KindCallX:
 		use, def = allArgs|reg(ins.Dst), allArgs|regBit(isa.R0)
+		if b.reachable {
+			use |= b.slotVars
+			def |= b.slotVars
+		}
 	case isa.KindExit:
 		use = regBit(isa.R0)
 	case isa.KindLegacyLoad:
@@ -519,6 +584,7 @@ var sextOps = map[int]Op{1: OpSExt8, 2: OpSExt16, 4: OpSExt32}
 
 func (b *builder) translateBlock(bb *bblock, cur []*Value) {
 	blk := bb.ir
+	clear(b.synced)
 	for pc := bb.start; pc < bb.end; pc++ {
 		ins := b.prog[pc]
 		if b.translateInstruction(blk, bb, pc, ins, cur) {
@@ -663,21 +729,32 @@ func (b *builder) translateInstruction(blk *Block, bb *bblock, pc int, ins isa.I
 		set(cur, isa.R0, ld)
 	case isa.KindCall:
 		args := cur[1:6]
+		runsCode := b.runsCode(ins)
 		if vm.TakesCallback(ins.Imm) {
 			// The callback's frame goes below this function's.
 			args = append(append([]*Value(nil), args...), b.frame)
 		}
+		if runsCode {
+			b.flushSlots(blk, pc, cur)
+		}
 		call := blk.NewValue(OpCall, pc, args...)
 		call.Aux = int64(ins.Imm)
 		b.afterCall(blk, pc, cur, call)
+		if runsCode {
+			b.reloadSlots(blk, pc, cur)
+		}
 	case isa.KindCallLocal:
+		b.flushSlots(blk, pc, cur)
 		call := blk.NewValue(OpCallLocal, pc, append(append([]*Value{}, cur[1:6]...), b.frame)...)
 		call.Aux = int64(b.info.FunctionAt(pc + 1 + int(ins.Imm)))
 		b.afterCall(blk, pc, cur, call)
+		b.reloadSlots(blk, pc, cur)
 	case isa.KindCallX:
+		b.flushSlots(blk, pc, cur)
 		args := append([]*Value{b.get(cur, ins.Dst)}, cur[1:6]...)
 		call := blk.NewValue(OpCallX, pc, append(args, b.frame)...)
 		b.afterCall(blk, pc, cur, call)
+		b.reloadSlots(blk, pc, cur)
 	case isa.KindExit:
 		blk.Kind = BlockReturn
 		blk.Controls = []*Value{cur[isa.R0]}
@@ -700,6 +777,73 @@ func (b *builder) translateInstruction(blk *Block, bb *bblock, pc int, ins isa.I
 		panic(fmt.Sprintf("ir: instruction %d (%v) passed validation but cannot be translated", pc, ins))
 	}
 	return false
+}
+
+// Promoted slots across calls.
+//
+// A promoted slot lives in a register, but its bytes are still part of
+// the frame, and code this function calls can reach them without any
+// pointer from us: frames are adjacent, so a callee (a local function, a
+// callx target, a callback run by bpf_loop and friends, a tail-call
+// target running in this frame) computes the caller's slot from its own
+// r10 plus a constant (when any function of the program computes with
+// its r10 at all: builder.reachable). The interpreter sees memory there,
+// so before such a call the function writes back every promoted slot whose register
+// value may differ from memory, and after it reloads them all: callees
+// may have written them. Nothing else can observe the register copy: the
+// frame's address never escapes the function (else nothing is promoted),
+// helpers that run no program code only see memory through pointers they
+// are given, and frames below the current one hold unspecified bytes by
+// the contract (vm/doc.go), so the caller never legitimately reads a
+// callee's promoted slots. Reloads nobody uses are unchecked loads that
+// dead-code elimination removes.
+
+// runsCode reports whether a call instruction may run code of the
+// program that can reach this function's frame (see above): a local
+// call, a callx, a helper with a callback or a tail call, when the
+// program computes with r10 at all.
+func (b *builder) runsCode(ins isa.Instruction) bool {
+	if !b.reachable {
+		return false
+	}
+	switch ins.Kind() {
+	case isa.KindCallLocal, isa.KindCallX:
+		return true
+	case isa.KindCall:
+		return vm.TakesCallback(ins.Imm) || ins.Imm == vm.HelperTailCall
+	}
+	return false
+}
+
+// flushSlots stores the promoted slots that memory may not hold.
+func (b *builder) flushSlots(blk *Block, pc int, cur []*Value) {
+	if !b.reachable {
+		return
+	}
+	for i, k := range b.slotList {
+		v := numRegVars + i
+		if b.synced[v] == cur[v] {
+			continue
+		}
+		st := blk.NewValue(OpStore, pc, b.frame, cur[v])
+		st.Aux, st.Size = int64(k.off), k.size
+		b.synced[v] = cur[v]
+	}
+}
+
+// reloadSlots reads every promoted slot back from memory after a call
+// that may have written it.
+func (b *builder) reloadSlots(blk *Block, pc int, cur []*Value) {
+	if !b.reachable {
+		return
+	}
+	for i, k := range b.slotList {
+		v := numRegVars + i
+		ld := blk.NewValue(OpLoad, pc, b.frame)
+		ld.Aux, ld.Size = int64(k.off), k.size
+		cur[v] = ld
+		b.synced[v] = ld
+	}
 }
 
 // afterCall records a call's result in r0 and the contract's zeroed

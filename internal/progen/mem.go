@@ -1,6 +1,9 @@
 package progen
 
-import "github.com/ebpfjit/ebpfjit/isa"
+import (
+	"github.com/ebpfjit/ebpfjit/isa"
+	"github.com/ebpfjit/ebpfjit/vm"
+)
 
 // place chooses where a w-byte access goes and emits any address
 // computation it needs. The access is [base+off]; tmp is the register
@@ -16,8 +19,12 @@ func (g *gen) place(w int, align bool) (base isa.Register, off int16, tmp isa.Re
 		inputDirect
 		inputComputed
 		callerWindow
+		callerViaR10
 	)
-	weights := []int{5, 0, 0, 0, 0}
+	weights := []int{5, 0, 0, 0, 0, 0}
+	if f.index != 0 {
+		weights[callerViaR10] = 1
+	}
 	if f.escapes {
 		weights[stackComputed] = 2
 	}
@@ -36,6 +43,8 @@ func (g *gen) place(w int, align bool) (base isa.Register, off int16, tmp isa.Re
 		return g.inputComputed(w, align)
 	case callerWindow:
 		return f.cptr, int16(g.pickOff(0, window-w, w, align)), noReg
+	case callerViaR10:
+		return g.callerViaR10(w, align)
 	}
 	return isa.R10, int16(g.stackOff(w, align)), noReg
 }
@@ -132,6 +141,26 @@ func (g *gen) stackComputed(w int, align bool) (isa.Register, int16, isa.Registe
 	g.emit(aluReg(true, isa.ALUAdd, t, isa.R10))
 	g.hold(t)
 	return t, int16(g.pickOff(-dataArea, -w-span, w, align)), t
+}
+
+// callerViaR10 addresses the calling function's frame from a callee's
+// own r10: the caller's r10 is the callee's plus one frame, so its data
+// area and deep area are [r10+512-dataArea, r10+512) and
+// [r10, r10+512+deepHi). The caller's loop counters, between the two,
+// stay out of reach. Compilers that keep the caller's slots in registers
+// must still agree with memory here.
+func (g *gen) callerViaR10(w int, align bool) (isa.Register, int16, isa.Register) {
+	t := g.temp()
+	var a int
+	if g.coin() {
+		a = g.pickOff(vm.StackFrameSize-dataArea, vm.StackFrameSize-w, w, align)
+	} else {
+		a = g.pickOff(0, vm.StackFrameSize+deepHi-w, w, align)
+	}
+	k := g.pickOff(0, vm.StackFrameSize, 1, false)
+	g.emit(mov(t, isa.R10), aluImm(true, isa.ALUAdd, t, int32(k)))
+	g.hold(t)
+	return t, int16(a - k), t
 }
 
 func (g *gen) inputComputed(w int, align bool) (isa.Register, int16, isa.Register) {
