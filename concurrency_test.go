@@ -1,6 +1,7 @@
 package ebpfjit_test
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"sync"
@@ -41,7 +42,7 @@ func TestConcurrentCollection(t *testing.T) {
 					for i := 0; i < runs; i++ {
 						binary.LittleEndian.PutUint32(ctx[0:], uint32((g+i)%keys))
 						binary.LittleEndian.PutUint32(ctx[4:], perRun)
-						r0, err := p.RunOnCPU(g, ctx)
+						r0, err := p.RunContext(context.Background(), ctx, &ebpfjit.RunOptions{CPU: g})
 						if err != nil || r0 != 0 {
 							errs <- fmt.Errorf("goroutine %d run %d: r0 %d, %v", g, i, r0, err)
 							return

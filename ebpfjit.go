@@ -19,6 +19,7 @@ package ebpfjit
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -285,19 +286,48 @@ func (c *Collection) SetTailCall(mapName string, index uint32, program string) e
 	return c.c.SetTailCall(mapName, index, program)
 }
 
-// Close releases the collection's executable memory. Nothing may run
-// afterwards.
+// Close stops the collection. It is safe to call while programs run:
+// runs in flight end with an error wrapping ErrClosed at their next loop
+// iteration, function entry or helper call (or simply finish), and later
+// runs fail with ErrClosed. The executable memory is unmapped once nothing
+// references the collection any more, so code is never unmapped under a
+// running program.
 func (c *Collection) Close() error { return c.c.Close() }
 
+// RunOptions are what a run may be given besides its memory.
+type RunOptions struct {
+	// Budget bounds the poll points the run may pass: every taken jump
+	// backwards (a loop iteration) and every function entry costs one.
+	// A run that spends it stops with an error naming the instruction,
+	// the same on every engine. 0 means no bound.
+	Budget uint64
+	// CPU is the logical CPU the run is on (per-CPU maps,
+	// bpf_get_smp_processor_id); it must be below Options.CPUs.
+	CPU int
+}
+
 // Run runs the program on a copy of input and returns r0.
-func (p *Program) Run(input []byte) (uint64, error) { return p.p.Run(input) }
+func (p *Program) Run(input []byte) (uint64, error) {
+	return p.p.RunWith(append([]byte(nil), input...), nil)
+}
 
-// RunContext runs the program with ctx as its input memory, modified in
-// place, as a kernel hook passes its context.
-func (p *Program) RunContext(ctx []byte) (uint64, error) { return p.p.RunInPlace(ctx) }
+// RunContext runs the program with mem as its input memory, modified in
+// place (as a kernel hook passes its context), and returns r0. The run
+// stops early with an error naming the instruction when ctx is done (the
+// error wraps ctx.Err()), when opts.Budget is spent, or when the
+// collection is closed (the error wraps ErrClosed). opts may be nil.
+func (p *Program) RunContext(ctx context.Context, mem []byte, opts *RunOptions) (uint64, error) {
+	o := loader.RunOptions{Ctx: ctx}
+	if opts != nil {
+		o.Budget, o.CPU = opts.Budget, opts.CPU
+	}
+	return p.p.RunWith(mem, &o)
+}
 
-// RunOnCPU is RunContext on logical CPU cpu (for per-CPU maps).
-func (p *Program) RunOnCPU(cpu int, ctx []byte) (uint64, error) { return p.p.RunOnCPU(cpu, ctx) }
+// ErrClosed is the error of running a program of a closed collection.
+// errors.Is(err, os.ErrClosed) holds for it, as for cilium/ebpf's closed
+// objects.
+var ErrClosed = vm.ErrClosed
 
 // Name returns the program's name.
 func (p *Program) Name() string { return p.p.Name }

@@ -1,6 +1,7 @@
 package ebpfjit_test
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"log"
@@ -26,7 +27,7 @@ func Example() {
 	ctx := make([]byte, 80)
 	binary.LittleEndian.PutUint32(ctx[0:], 2)
 	binary.LittleEndian.PutUint32(ctx[4:], 7)
-	r0, err := prog.RunContext(ctx)
+	r0, err := prog.RunContext(context.Background(), ctx, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func ExampleCollection_Variable() {
 	prog, _ := coll.Program("globals_rw")
 	ctx := make([]byte, 80)
 	binary.LittleEndian.PutUint32(ctx[4:], 5) // value
-	if _, err := prog.RunContext(ctx); err != nil {
+	if _, err := prog.RunContext(context.Background(), ctx, nil); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("after a run adding 5:", binary.LittleEndian.Uint64(counter.Get()))
@@ -99,7 +100,7 @@ func ExampleMap_NewReader() {
 	ctx := make([]byte, 128)
 	binary.LittleEndian.PutUint32(ctx[0:], 1)                  // one record
 	binary.LittleEndian.PutUint64(ctx[8:], 0x1122334455667788) // its 8 bytes
-	if _, err := prog.RunContext(ctx); err != nil {
+	if _, err := prog.RunContext(context.Background(), ctx, nil); err != nil {
 		log.Fatal(err)
 	}
 	rec, err := rd.ReadNonBlocking()

@@ -104,6 +104,9 @@ func wrapAMD64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.inst(Inst{Op: XOR, Size: 4, Dst: R(RAX), Src: R(RAX)})
 	e.inst(Inst{Op: MOV, Size: 4, Dst: R(RCX), Src: Imm(int64(ctxSize / 8))})
 	e.inst(Inst{Op: STOSQ, Size: 8, Rep: true})
+	// Exported functions run without limits: their poll points never run
+	// out of fuel (2^64-1 polls), and an ExitPoll would refill it.
+	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffFuel), Src: Imm(-1)})
 	// The input and the limits of its accesses.
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffMemStart), Src: R(R12)})
 	for i := 0; i < 4; i++ {
@@ -156,6 +159,8 @@ func wrapAMD64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.inst(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: c(native.OffExitCode)})
 	e.inst(Inst{Op: CMP, Size: 8, Dst: R(RAX), Src: Imm(native.ExitReturn)})
 	done := e.jcc(CondE)
+	e.inst(Inst{Op: CMP, Size: 8, Dst: R(RAX), Src: Imm(native.ExitPoll)})
+	refuel := e.jcc(CondE)
 	e.inst(Inst{Op: CMP, Size: 8, Dst: R(RAX), Src: Imm(native.ExitHelper)})
 	toFault := e.jcc(CondNE)
 	e.inst(Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: c(native.OffHelperID)})
@@ -169,6 +174,10 @@ func wrapAMD64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffFaultArg), Src: R(RAX)})
 	toFault2 := e.jmp()
 	resumes := []int{}
+	e.rel32(refuel, e.pos())
+	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffFuel), Src: Imm(-1)})
+	resumes = append(resumes, e.callLocal())
+	e.rel32(e.jmp(), loop)
 	for i, id := range ids {
 		e.rel32(calls[i], e.pos())
 		for j, r := range []Reg{RDI, RSI, RDX, RCX, R8} {

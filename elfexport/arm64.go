@@ -125,6 +125,10 @@ func wrapARM64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.inst(Inst{Op: STR, Size: 8, Rt: XZR, Mem: MPost(X16, 8)})
 	e.inst(Inst{Op: SUB, Size: 8, Rd: X17, Rn: X17, Imm: 1})
 	e.patch(e.branch(Inst{Op: CBNZ, Size: 8, Rt: X17}), zero)
+	// Exported functions run without limits: their poll points never run
+	// out of fuel (2^64-1 polls), and an ExitPoll would refill it.
+	e.inst(Inst{Op: MOVN, Size: 8, Rd: X16, Imm: 0})
+	e.store(X16, native.OffFuel)
 	// The input and the limits of its accesses.
 	e.store(X19, native.OffMemStart)
 	for i := 0; i < 4; i++ {
@@ -176,6 +180,8 @@ func wrapARM64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.load(X16, native.OffExitCode)
 	e.inst(Inst{Op: CMP, Size: 8, Rn: X16, Imm: native.ExitReturn})
 	done := e.branch(Inst{Op: BCOND, Cond: CondEQ})
+	e.inst(Inst{Op: CMP, Size: 8, Rn: X16, Imm: native.ExitPoll})
+	refuel := e.branch(Inst{Op: BCOND, Cond: CondEQ})
 	e.inst(Inst{Op: CMP, Size: 8, Rn: X16, Imm: native.ExitHelper})
 	toFault := e.branch(Inst{Op: BCOND, Cond: CondNE})
 	e.load(X16, native.OffHelperID)
@@ -191,6 +197,11 @@ func wrapARM64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.store(X16, native.OffFaultArg)
 	toFault2 := e.branch(Inst{Op: B})
 	var resumes []pending
+	e.patch(refuel, e.pos())
+	e.inst(Inst{Op: MOVN, Size: 8, Rd: X16, Imm: 0})
+	e.store(X16, native.OffFuel)
+	resumes = append(resumes, e.branch(Inst{Op: BL}))
+	e.patch(e.branch(Inst{Op: B}), loop)
 	for i, id := range ids {
 		e.patch(calls[i], e.pos())
 		for j, r := range []Reg{X0, X1, X2, X3, X4} {

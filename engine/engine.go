@@ -19,8 +19,8 @@ type Options struct {
 	Helpers *vm.Helpers
 	// OptLevel is the JIT optimisation level (0 or 2).
 	OptLevel int
-	// MaxSteps bounds the interpreter's run length (0: unbounded).
-	MaxSteps uint64
+	// Budget bounds the interpreter's runs in polls (vm.Limits; 0: unbounded).
+	Budget uint64
 }
 
 // Program is a program built by some engine.
@@ -40,7 +40,7 @@ func Names() []string {
 func New(name string, prog []isa.Instruction, opts Options) (Program, error) {
 	switch name {
 	case "interp":
-		p, err := interp.New(prog, interp.Options{Helpers: opts.Helpers, MaxSteps: opts.MaxSteps})
+		p, err := interp.New(prog, interp.Options{Helpers: opts.Helpers, Budget: opts.Budget})
 		if err != nil {
 			return nil, err
 		}

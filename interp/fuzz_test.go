@@ -43,7 +43,7 @@ func FuzzValidateRun(f *testing.F) {
 		if err != nil {
 			return
 		}
-		p, err := interp.New(prog, interp.Options{MaxSteps: 10_000})
+		p, err := interp.New(prog, interp.Options{Budget: 10_000})
 		if err != nil {
 			return
 		}

@@ -30,9 +30,10 @@ type Options struct {
 	// reference (by index) with map_idx and map_idx_value lddw; the
 	// addresses come from the run's vm.Binding.
 	MapValueSizes []uint32
-	// MaxSteps, when non-zero, stops a run after that many instructions
-	// with vm.FaultBudget (used by fuzzers to survive endless loops).
-	MaxSteps uint64
+	// Budget, when not zero, is the poll budget (vm.Limits) of runs
+	// whose binding brings no limits of their own: fuzzers use it to
+	// survive endless loops.
+	Budget uint64
 }
 
 // Program is a validated program ready to run. It is immutable and safe
@@ -40,9 +41,10 @@ type Options struct {
 type Program struct {
 	code     []slot
 	info     *validate.Info
-	helpers  *vm.Helpers
-	maxSteps uint64
-	pool     sync.Pool
+	helpers *vm.Helpers
+	budget  uint64
+	pool    sync.Pool
+	closed  atomic.Bool
 }
 
 // opMapRef is the interpreter's own opcode for an lddw map reference
@@ -71,7 +73,7 @@ func New(prog []isa.Instruction, opts Options) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{info: info, helpers: helpers, maxSteps: opts.MaxSteps, code: make([]slot, len(prog))}
+	p := &Program{info: info, helpers: helpers, budget: opts.Budget, code: make([]slot, len(prog))}
 	for pc, ins := range prog {
 		s := slot{k: uint64(int64(ins.Imm)), off: ins.Offset, op: ins.Opcode, dst: uint8(ins.Dst), src: uint8(ins.Src)}
 		if ins.IsLDDW() {
@@ -98,6 +100,13 @@ func New(prog []isa.Instruction, opts Options) (*Program, error) {
 	return p, nil
 }
 
+// Close stops the program: runs in flight stop at their next poll with
+// vm.FaultClosed and later runs fail with vm.ErrClosed.
+func (p *Program) Close() error {
+	p.closed.Store(true)
+	return nil
+}
+
 // Info describes the program's structure.
 func (p *Program) Info() *validate.Info { return p.info }
 
@@ -110,7 +119,15 @@ func (p *Program) Run(mem []byte) (uint64, error) {
 // RunWith is Run bound to maps, global data and helper data (b may be
 // nil).
 func (p *Program) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
+	if p.closed.Load() {
+		return 0, vm.ErrClosed
+	}
 	m := p.pool.Get().(*machine)
+	m.lim = nil
+	if p.budget != 0 {
+		m.own = vm.Limits{Budget: p.budget, Stop: &p.closed}
+		m.lim = &m.own
+	}
 	m.mem.Reset()
 	m.mem.Add(vm.RegionOf("input", mem, vm.PermRW))
 	m.mem.Add(vm.RegionOf("stack", m.stack[:], vm.PermRW))
@@ -123,13 +140,18 @@ func (p *Program) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 			return 0, err
 		}
 		m.env.Data, m.env.CPU, m.mapTable = b.Data, b.CPU, b.MapTable
+		if b.Limits != nil {
+			m.lim = b.Limits
+		}
 	}
 	var r1 uint64
 	if len(mem) > 0 {
 		r1 = uint64(uintptr(unsafe.Pointer(unsafe.SliceData(mem))))
 	}
 	r0, err := m.run(p, r1, uint64(len(mem)))
+	m.settle()
 	m.env = vm.Env{}
+	m.lim = nil
 	m.prog, m.mapTable = nil, nil
 	m.mem.Reset()
 	p.pool.Put(m)
@@ -142,7 +164,13 @@ type machine struct {
 	stack  [vm.StackSize]byte
 	frames [vm.MaxCallDepth]frame
 	depth  int // frames in use below the entry's
-	steps  uint64
+	// Polls (vm.Limits): fuel polls pass before the next look at lim,
+	// granted were handed out by the last grant.
+	fuel    uint64
+	granted uint64
+	lim     *vm.Limits
+	own     vm.Limits // lim when the program's own budget applies
+	stop    *atomic.Bool
 	mem    vm.Memory
 	env    vm.Env
 	// checked is the binding region table last found well-formed.
@@ -202,8 +230,58 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 	clear(m.stack[vm.StackSize-vm.StackFrameSize:])
 	reg[1], reg[2], reg[10] = r1, r2, stackTop
 	m.r1, m.r2 = r1, r2
-	m.depth, m.steps = 0, 0
+	m.depth = 0
+	m.stop = &p.closed
+	m.granted = m.lim.Grant()
+	m.fuel = m.granted
+	if err := m.poll(0); err != nil {
+		return 0, err
+	}
 	return m.exec(p, 0, 0)
+}
+
+// poll is a poll point at instruction pc (see vm.Limits).
+func (m *machine) poll(pc int) error {
+	if m.fuel > 0 {
+		m.fuel--
+		return nil
+	}
+	return m.pollSlow(pc)
+}
+
+func (m *machine) pollSlow(pc int) error {
+	m.settle()
+	if m.stop.Load() {
+		return &vm.RunError{PC: pc, Fault: vm.FaultClosed, Err: vm.ErrClosed}
+	}
+	if err := m.lim.Check(pc); err != nil {
+		return err
+	}
+	m.granted = m.lim.Grant()
+	m.fuel = m.granted - 1
+	if m.lim != nil {
+		m.lim.Used++
+		m.granted--
+	}
+	return nil
+}
+
+// settle counts the polls passed since the last grant into the limits
+// (before a helper that may run more of the program with them, such as a
+// tail call, and at the end of the run).
+func (m *machine) settle() {
+	if m.lim != nil {
+		m.lim.Used += m.granted - m.fuel
+	}
+	m.granted = m.fuel
+}
+
+// regrant hands out fuel again after a helper: a tail call it ran may have
+// used up the budget.
+func (m *machine) regrant() {
+	m.settle()
+	m.granted = m.lim.Grant()
+	m.fuel = m.granted
 }
 
 // callFunc is vm.Env.Call: it runs function fn (a func reference) in a
@@ -219,6 +297,9 @@ func (m *machine) callFunc(fn, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	if err := m.pushFrame(-1); err != nil {
 		return 0, err
 	}
+	if err := m.poll(slot); err != nil {
+		return 0, err
+	}
 	reg := &m.reg
 	reg[1], reg[2], reg[3], reg[4], reg[5] = r1, r2, r3, r4, r5
 	r0, err := m.exec(p, slot, m.depth)
@@ -232,13 +313,8 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 	code := p.code
 	reg := &m.reg
 	for {
-		if p.maxSteps != 0 {
-			if m.steps == p.maxSteps {
-				return 0, m.fault(pc, vm.FaultBudget, "after %d instructions", m.steps)
-			}
-			m.steps++
-		}
 		s := &code[pc]
+		at := pc
 		dst, src := &reg[s.dst&15], reg[s.src&15]
 		k := s.k
 		switch s.op {
@@ -497,6 +573,9 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 					return 0, err
 				}
 				pc += int(int32(k))
+				if err := m.poll(pc + 1); err != nil {
+					return 0, err
+				}
 				break
 			}
 			if err := m.callHelper(p, pc, int32(k)); err != nil {
@@ -518,6 +597,9 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 				if err := m.pushFrame(pc); err != nil {
 					return 0, err
 				}
+				if err := m.poll(fn); err != nil {
+					return 0, err
+				}
 				pc = fn - 1
 				break
 			}
@@ -536,6 +618,13 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 		default:
 			// Unreachable for a validated program.
 			panic(fmt.Sprintf("interp: opcode 0x%02x at %d passed validation", s.op, pc))
+		}
+		if pc < at && isJump(s.op) {
+			// A taken backward jump (a jump to itself lands here too:
+			// its offset is -1).
+			if err := m.poll(at); err != nil {
+				return 0, err
+			}
 		}
 		pc++
 	}
@@ -602,7 +691,9 @@ func (m *machine) callHelper(p *Program, pc int, id int32) error {
 		return m.fault(pc, vm.FaultUnknownHelper, "helper %d", id)
 	}
 	reg := &m.reg
+	m.settle()
 	r0, err := h.Fn(&m.env, reg[1], reg[2], reg[3], reg[4], reg[5])
+	m.regrant()
 	if err != nil {
 		return vm.HelperError(pc, h.Name, err)
 	}
@@ -710,6 +801,13 @@ func (m *machine) legacyLoad(s *slot, base, length uint64) (uint64, bool) {
 	default:
 		return uint64(bits.ReverseBytes32(*(*uint32)(ptr))), true
 	}
+}
+
+// isJump reports whether op is a jump (not a call or exit) of the JMP or
+// JMP32 class.
+func isJump(op uint8) bool {
+	class := op & 7
+	return (class == 5 || class == 6) && op&0xf0 != 0x80 && op&0xf0 != 0x90
 }
 
 func branch(taken bool, off int16) int {

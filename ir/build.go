@@ -526,6 +526,7 @@ func (b *builder) translate() {
 		cur[r] = args[r-1]
 	}
 	first := b.blocks[0]
+	entry.NewValue(OpPoll, b.fn.Start)
 	entry.Kind = BlockJump
 	entry.AddEdge(first.ir, b.edgeArgs(first, cur))
 
@@ -761,6 +762,9 @@ func (b *builder) translateInstruction(blk *Block, bb *bblock, pc int, ins isa.I
 		return true
 	case isa.KindJA, isa.KindJA32:
 		next := b.blocks[bb.succs[0]]
+		if next.start <= pc {
+			blk.NewValue(OpPoll, pc)
+		}
 		blk.Kind = BlockJump
 		blk.AddEdge(next.ir, b.edgeArgs(next, cur))
 		return true
@@ -770,7 +774,16 @@ func (b *builder) translateInstruction(blk *Block, bb *bblock, pc int, ins isa.I
 		blk.Is32 = is32
 		blk.Controls = []*Value{b.get(cur, ins.Dst), operand()}
 		taken, fall := b.blocks[bb.succs[0]], b.blocks[bb.succs[1]]
-		blk.AddEdge(taken.ir, b.edgeArgs(taken, cur))
+		if taken.start <= pc {
+			// A back edge polls on the way, only when taken.
+			poll := b.f.NewBlock(pc)
+			poll.NewValue(OpPoll, pc)
+			poll.Kind = BlockJump
+			poll.AddEdge(taken.ir, b.edgeArgs(taken, cur))
+			blk.AddEdge(poll, nil)
+		} else {
+			blk.AddEdge(taken.ir, b.edgeArgs(taken, cur))
+		}
 		blk.AddEdge(fall.ir, b.edgeArgs(fall, cur))
 		return true
 	default:

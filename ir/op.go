@@ -76,6 +76,11 @@ const (
 	// into the value, or -1 for the map itself.
 	OpMapAddr
 
+	// OpPoll is a poll point (vm.Limits): a loop's back edge or a
+	// function's entry. Native code counts it down and leaves for Go when
+	// the count runs out. PC: the instruction it stands for.
+	OpPoll
+
 	numOps
 )
 
@@ -152,6 +157,7 @@ var opTable = [numOps]opInfo{
 
 	OpHelperReturned: {name: "helperreturned"},
 	OpMapAddr:        {name: "mapaddr"},
+	OpPoll:           {name: "poll", effects: true},
 }
 
 func (op Op) String() string {

@@ -19,7 +19,7 @@ func compareWithInterpreter(t *testing.T, name string, prog []isa.Instruction, m
 	t.Helper()
 	// runInterp has no step limit: make sure first that the program
 	// ends, so that a generator bug cannot hang the test.
-	ip, err := interp.New(prog, interp.Options{Helpers: progen.DeterministicHelpers(), MaxSteps: 1_000_000})
+	ip, err := interp.New(prog, interp.Options{Helpers: progen.DeterministicHelpers(), Budget: 1_000_000})
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", name, err, isa.Disassemble(prog))
 	}

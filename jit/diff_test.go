@@ -18,15 +18,25 @@ import (
 func differential(t *testing.T, name string, p *progen.Program) {
 	t.Helper()
 	helpers := progen.DeterministicHelpers()
-	ip, err := interp.New(p.Insns, interp.Options{Helpers: helpers, MaxSteps: 2_000_000})
+	ip, err := interp.New(p.Insns, interp.Options{Helpers: helpers, Budget: 2_000_000})
 	if err != nil {
 		t.Fatalf("%s: generated program rejected: %v\n%s", name, err, p.Text)
 	}
 	mem := append([]byte(nil), p.Mem...)
-	r0, err := ip.Run(mem)
+	lim := vm.Limits{Budget: 2_000_000}
+	r0, err := ip.RunWith(mem, &vm.Binding{Limits: &lim})
 	want := progen.OutcomeOf(r0, err, mem)
 	if want.Fault == vm.FaultBudget {
 		t.Fatalf("%s: generated program does not terminate\n%s", name, p.Text)
+	}
+	// The same program stopped halfway through its polls: every engine
+	// stops at the same poll, with the same memory.
+	half := lim.Used / 2
+	mem = append([]byte(nil), p.Mem...)
+	r0, err = ip.RunWith(mem, &vm.Binding{Limits: &vm.Limits{Budget: half}})
+	wantHalf := progen.OutcomeOf(r0, err, mem)
+	if half > 0 && wantHalf.Fault != vm.FaultBudget && want.Fault == vm.FaultNone {
+		t.Fatalf("%s: a run with half of its %d polls did not stop: %v", name, lim.Used, wantHalf)
 	}
 	for _, level := range []int{0, 2} {
 		res, err := jit.Compile(p.Insns, jit.Options{OptLevel: level, Helpers: helpers})
@@ -38,12 +48,23 @@ func differential(t *testing.T, name string, p *progen.Program) {
 			t.Fatal(err)
 		}
 		mem := append([]byte(nil), p.Mem...)
-		r0, err := np.Run(mem)
+		jlim := vm.Limits{Budget: 2_000_000}
+		r0, err := np.RunWith(mem, &vm.Binding{Limits: &jlim})
 		got := progen.OutcomeOf(r0, err, mem)
-		np.Close()
 		if !got.Equal(want) {
 			t.Fatalf("%s -O%d: jit %v, interpreter %v\nmemory differs: %v\nprogram:\n%s\nIR:\n%s",
 				name, level, got, want, !bytes.Equal(got.Mem, want.Mem), isa.Disassemble(p.Insns), res.IR)
+		}
+		if jlim.Used != lim.Used {
+			t.Fatalf("%s -O%d: jit passed %d polls, interpreter %d\nprogram:\n%s", name, level, jlim.Used, lim.Used, isa.Disassemble(p.Insns))
+		}
+		mem = append([]byte(nil), p.Mem...)
+		r0, err = np.RunWith(mem, &vm.Binding{Limits: &vm.Limits{Budget: half}})
+		got = progen.OutcomeOf(r0, err, mem)
+		np.Close()
+		if !got.Equal(wantHalf) {
+			t.Fatalf("%s -O%d with budget %d: jit %v, interpreter %v\nprogram:\n%s\nIR:\n%s",
+				name, level, half, got, wantHalf, isa.Disassemble(p.Insns), res.IR)
 		}
 	}
 }

@@ -1,11 +1,13 @@
 package loader
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ebpfjit/ebpfjit/loader/maps"
 	"github.com/ebpfjit/ebpfjit/vm"
@@ -29,6 +31,7 @@ type Options struct {
 // Collection is a loaded object: its maps and its programs, bound to one
 // another and ready to run from any number of goroutines.
 type Collection struct {
+	closed   atomic.Bool
 	obj      *Object
 	set      *maps.Set
 	helpers  *vm.Helpers
@@ -178,9 +181,14 @@ func (c *Collection) SetTailCall(mapName string, index uint32, program string) e
 	return m.SetProgram(index, p.index)
 }
 
-// Close releases the programs' executable memory. The collection must
-// not be running.
+// Close stops the collection's programs: runs in flight end with
+// vm.FaultClosed (wrapping vm.ErrClosed) at their next poll point or
+// helper call, and later runs fail with vm.ErrClosed. Executable memory is
+// unmapped once nothing references the programs any more, so a run in
+// flight never loses its code. Close is safe to call while programs run,
+// and more than once.
 func (c *Collection) Close() error {
+	c.closed.Store(true)
 	var errs []error
 	for _, p := range c.programs {
 		if cl, ok := p.run.(interface{ Close() error }); ok {
@@ -197,7 +205,21 @@ type Instance struct {
 	p   *Program
 	st  runState
 	b   vm.Binding
+	lim vm.Limits
 	run Runner
+}
+
+// RunOptions are what a run may be given besides its memory.
+type RunOptions struct {
+	// Ctx, when it can be done, stops the run when it is (the error
+	// wraps ctx.Err()).
+	Ctx context.Context
+	// Budget bounds the poll points the run may pass (vm.Limits); 0 is
+	// no bound.
+	Budget uint64
+	// CPU is the logical CPU the run is on (per-CPU maps,
+	// bpf_get_smp_processor_id).
+	CPU int
 }
 
 // NewInstance returns an Instance of the program.
@@ -213,7 +235,28 @@ func (p *Program) NewInstance() *Instance {
 
 // RunOnCPU runs the program in place on logical CPU cpu.
 func (in *Instance) RunOnCPU(cpu int, mem []byte) (uint64, error) {
+	return in.RunWith(mem, &RunOptions{CPU: cpu})
+}
+
+// RunWith runs the program in place with the given options (nil is the
+// zero RunOptions).
+func (in *Instance) RunWith(mem []byte, o *RunOptions) (uint64, error) {
 	c := in.p.coll
+	if c.closed.Load() {
+		return 0, vm.ErrClosed
+	}
+	cpu := 0
+	in.b.Limits = nil
+	if o != nil {
+		cpu = o.CPU
+		if o.Budget != 0 || o.Ctx != nil && o.Ctx.Done() != nil {
+			in.lim = vm.Limits{Ctx: o.Ctx, Budget: o.Budget}
+			if err := in.lim.Check(0); err != nil && o.Ctx != nil && o.Ctx.Err() != nil {
+				return 0, err // done before it started
+			}
+			in.b.Limits = &in.lim
+		}
+	}
 	if cpu < 0 || cpu >= c.cpus {
 		return 0, fmt.Errorf("cpu %d out of range [0, %d)", cpu, c.cpus)
 	}
@@ -221,6 +264,7 @@ func (in *Instance) RunOnCPU(cpu int, mem []byte) (uint64, error) {
 	in.b.CPU = cpu
 	r0, err := in.run.RunWith(mem, &in.b)
 	in.st.mem = nil
+	in.b.Limits, in.lim = nil, vm.Limits{}
 	return r0, err
 }
 
@@ -237,15 +281,17 @@ func (p *Program) RunInPlace(mem []byte) (uint64, error) { return p.RunOnCPU(0, 
 // maps and bpf_get_smp_processor_id). Tail calls run their target on the
 // same memory, up to 33 of them.
 func (p *Program) RunOnCPU(cpu int, mem []byte) (uint64, error) {
-	c := p.coll
-	if cpu < 0 || cpu >= c.cpus {
-		return 0, fmt.Errorf("cpu %d out of range [0, %d)", cpu, c.cpus)
-	}
+	return p.RunWith(mem, &RunOptions{CPU: cpu})
+}
+
+// RunWith runs the program in place with the given options (nil is the
+// zero RunOptions).
+func (p *Program) RunWith(mem []byte, o *RunOptions) (uint64, error) {
 	in, _ := p.pool.Get().(*Instance)
 	if in == nil {
 		in = p.NewInstance()
 	}
-	r0, err := in.RunOnCPU(cpu, mem)
+	r0, err := in.RunWith(mem, o)
 	p.pool.Put(in)
 	return r0, err
 }

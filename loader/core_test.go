@@ -10,6 +10,7 @@ package loader_test
 
 import (
 	"bytes"
+	"context"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
@@ -411,7 +412,7 @@ func publicRun(t *testing.T, coll *ebpfjit.Collection) (func(string, []byte) (ui
 		if err != nil {
 			return 0, err
 		}
-		return p.RunContext(ctx)
+		return p.RunContext(context.Background(), ctx, nil)
 	}
 	out := func() coreOut {
 		v, err := coll.Variable("out")

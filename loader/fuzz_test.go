@@ -27,9 +27,9 @@ var fuzzTarget = sync.OnceValue(func() *btf.Spec {
 	return spec
 })
 
-// fuzzMaxSteps bounds every run of a fuzzed program (a mutated jump
+// fuzzBudget bounds the polls of every run of a fuzzed program (a mutated jump
 // easily makes an endless loop).
-const fuzzMaxSteps = 1 << 16
+const fuzzBudget = 1 << 16
 
 // parseAllocLimit bounds what Parse may allocate for one input (every
 // testdata object needs a few MiB at most).
@@ -123,7 +123,7 @@ func checkParse(t *testing.T, data []byte) {
 	// Run on a step-limited interpreter: the same collection, built by a
 	// Builder of our own.
 	limited := func(ps *loader.ProgramSpec, env loader.BuildEnv) (loader.Runner, error) {
-		return interp.New(ps.Insns, interp.Options{Helpers: env.Helpers, MapValueSizes: env.MapValueSizes, MaxSteps: fuzzMaxSteps})
+		return interp.New(ps.Insns, interp.Options{Helpers: env.Helpers, MapValueSizes: env.MapValueSizes, Budget: fuzzBudget})
 	}
 	rc, err := loader.New(obj, opts, limited)
 	if err != nil {

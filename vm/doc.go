@@ -53,6 +53,8 @@ type Binding struct {
 	MapTable []uint64
 	Data     any
 	CPU      int
+	// Limits bound the run (budget, context, closing); nil means none.
+	Limits *Limits
 }
 
 // MapTableIndex is the entry of Binding.MapTable that an lddw reference

@@ -3,6 +3,7 @@ package vm
 import (
 	"errors"
 	"fmt"
+	"os"
 )
 
 // Fault says why a run stopped early.
@@ -22,6 +23,8 @@ const (
 	FaultBudget              // instruction budget exhausted
 	FaultMisaligned          // atomic access at an address not a multiple of its width
 	FaultWriteOnly           // load from a region programs may only write (BPF_F_WRONLY_PROG)
+	FaultCancelled           // the run's context was cancelled or its deadline passed
+	FaultClosed              // the program was closed while it ran
 )
 
 var faultText = [...]string{
@@ -33,10 +36,17 @@ var faultText = [...]string{
 	FaultUnknownHelper: "unknown helper",
 	FaultBadCallTarget: "bad call target",
 	FaultTailCallLimit: "tail call limit exceeded",
-	FaultBudget:        "instruction budget exhausted",
+	FaultBudget:        "budget exhausted",
 	FaultMisaligned:    "misaligned atomic access",
 	FaultWriteOnly:     "load from write-only memory",
+	FaultCancelled:     "run cancelled",
+	FaultClosed:        "program closed",
 }
+
+// ErrClosed is the error of running a program whose collection was
+// closed. errors.Is(err, os.ErrClosed) holds for it, as for cilium/ebpf's
+// closed objects.
+var ErrClosed = fmt.Errorf("program is closed: %w", os.ErrClosed)
 
 func (f Fault) String() string {
 	if int(f) < len(faultText) {

@@ -15,7 +15,7 @@ import (
 	"github.com/ebpfjit/ebpfjit/vm"
 )
 
-// maxSteps is far above what any generated program may execute.
+// maxSteps is far above the polls any generated program may pass.
 const maxSteps = 200_000
 
 type result struct {
@@ -27,7 +27,7 @@ type result struct {
 
 func run(t *testing.T, p *progen.Program) result {
 	t.Helper()
-	ip, err := interp.New(p.Insns, interp.Options{Helpers: progen.DeterministicHelpers(), MaxSteps: maxSteps})
+	ip, err := interp.New(p.Insns, interp.Options{Helpers: progen.DeterministicHelpers(), Budget: maxSteps})
 	if err != nil {
 		t.Fatalf("interp.New: %v\n%s", err, p.Text)
 	}
@@ -53,7 +53,7 @@ func check(t *testing.T, p *progen.Program, what string, maxInsns int) result {
 	}
 	a := run(t, p)
 	if a.fault == vm.FaultBudget {
-		t.Fatalf("%s: still running after %d instructions\n%s", what, maxSteps, p.Text)
+		t.Fatalf("%s: still running after %d polls\n%s", what, maxSteps, p.Text)
 	}
 	if a.fault != vm.FaultNone && !p.MayFault {
 		t.Fatalf("%s: fault %v at %d in a program that must not fault\n%s", what, a.fault, a.pc, p.Text)
@@ -95,7 +95,7 @@ func TestGeneratedProgramsRun(t *testing.T) {
 func TestDeterministicAcrossAddresses(t *testing.T) {
 	for seed := range uint64(1000) {
 		p := progen.Generate(progen.NewRandSource(seed), progen.Config{})
-		ip, err := interp.New(p.Insns, interp.Options{Helpers: progen.DeterministicHelpers(), MaxSteps: maxSteps})
+		ip, err := interp.New(p.Insns, interp.Options{Helpers: progen.DeterministicHelpers(), Budget: maxSteps})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,6 +31,7 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, listing bool) (*native.C
 		g.funcLabels[i] = a.NewLabel()
 	}
 	g.exitHelper, g.faultExit, g.packetEnd = a.NewLabel(), a.NewLabel(), a.NewLabel()
+	g.pollExit, g.pollLeave = a.NewLabel(), a.NewLabel()
 	preamble := a.NewLabel()
 
 	// The preamble: the trampoline jumps here on the native stack; it
@@ -81,6 +82,9 @@ type generator struct {
 	exitHelper int
 	faultExit  int
 	packetEnd  int
+	pollExit   int // saves every register, leaves with ExitPoll, restores them
+	pollLeave  int
+	polls      bool // some function polls
 	// regionCheck holds, by LimitIndex(size)*3 + (perm-1), the label plus
 	// one of the out-of-line checker of such accesses (0: none needed);
 	// perm is what the access needs (vm.PermRead for a load, PermWrite
@@ -109,6 +113,31 @@ func (g *generator) stubs() {
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffResume), Src: R(RAX)})
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffNativeSP), Src: R(RSP)})
 	g.leave(native.ExitHelper)
+
+	// pollExit: called from a poll point that ran out of fuel, with
+	// ExitPC set. Values live in every register there, so it saves them
+	// all on the native stack, leaves with ExitPoll (pollLeave, which
+	// works like exitHelper) and restores them when Go resumes it.
+	if g.polls {
+		saved := []Reg{RAX, RCX, RDX, RBX, RSI, RDI, RBP, R8, R9, R10, R11, R12, R13, R14}
+		a.Bind(g.pollExit)
+		a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RSP), Src: Imm(int64(8 * len(saved)))})
+		for i, r := range saved {
+			a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: M(RSP, int32(8*i)), Src: R(r)})
+		}
+		a.Emit(-1, Inst{Op: CALL, Dst: L(g.pollLeave)})
+		for i, r := range saved {
+			a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(r), Src: M(RSP, int32(8*i))})
+		}
+		a.Emit(-1, Inst{Op: ADD, Size: 8, Dst: R(RSP), Src: Imm(int64(8 * len(saved)))})
+		a.Emit(-1, Inst{Op: RET})
+		a.Bind(g.pollLeave)
+		a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RAX), Src: M(RSP, 0)})
+		a.Emit(-1, Inst{Op: ADD, Size: 8, Dst: R(RSP), Src: Imm(8)})
+		a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffResume), Src: R(RAX)})
+		a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffNativeSP), Src: R(RSP)})
+		g.leave(native.ExitPoll)
+	}
 
 	// faultExit: ExitPC, Fault and FaultArg are already set.
 	a.Bind(g.faultExit)
@@ -554,6 +583,8 @@ func (fl *funcLowering) value(v *ir.Value) error {
 		fl.binary(v)
 	case v.Op == ir.OpLoad:
 		fl.loadValue(v)
+	case v.Op == ir.OpPoll:
+		fl.poll(v)
 	case v.Op == ir.OpStore:
 		fl.store(v)
 	case v.Op == ir.OpAtomic:
@@ -859,6 +890,52 @@ func (fl *funcLowering) address(v *ir.Value, perm vm.Perm) Operand {
 		a.Emit(pc, Inst{Op: JMP, Dst: L(ok)})
 	})
 	return mem
+}
+
+// pollLanding returns where a poll's out-of-line exit goes back to when
+// nothing but a jump follows the poll in its block (a loop's back edge
+// with no moves): straight to the block the jump lands on, so that no
+// branch lands on a jump. Otherwise it returns nil.
+func (fl *funcLowering) pollLanding(v *ir.Value, scratch regalloc.Operand) *ir.Block {
+	b := v.Block
+	if b.Kind != ir.BlockJump {
+		return nil
+	}
+	last := false
+	for _, w := range b.Values {
+		if w == v {
+			last = true
+		} else if last && fl.ra.Needed(w) {
+			return nil
+		}
+	}
+	e := b.Succs[0]
+	if len(fl.ra.EdgeMoves(e.Args, e.To.Params, scratch)) != 0 {
+		return nil
+	}
+	return fl.landing(e.To)
+}
+
+// poll is a poll point (vm.Limits): one subtraction from the context's
+// Fuel and a branch, taken when the fuel was already 0, to an
+// out-of-line exit that keeps every register.
+func (fl *funcLowering) poll(v *ir.Value) {
+	a := &fl.g.a
+	fl.g.polls = true
+	stub, back := a.NewLabel(), a.NewLabel()
+	fl.emit(Inst{Op: SUB, Size: 8, Dst: ctx(native.OffFuel), Src: Imm(1)})
+	fl.emit(Inst{Op: JCC, Cond: CondB, Dst: L(stub)})
+	a.Bind(back)
+	if to := fl.pollLanding(v, regalloc.RegOperand(regalloc.Reg(RAX))); to != nil {
+		back = fl.labels[to.ID]
+	}
+	pc := v.PC
+	fl.deferred = append(fl.deferred, func() {
+		a.Bind(stub)
+		a.Emit(pc, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitPC), Src: Imm(int64(pc))})
+		a.Emit(pc, Inst{Op: CALL, Dst: L(fl.g.pollExit)})
+		a.Emit(pc, Inst{Op: JMP, Dst: L(back)})
+	})
 }
 
 func (fl *funcLowering) loadValue(v *ir.Value) {

@@ -28,6 +28,7 @@ func Generate(p *ir.Program, allocs []*regalloc.Result, feat Features, listing b
 		g.funcLabels[i] = a.NewLabel()
 	}
 	g.exitHelper, g.faultExit, g.packetEnd = a.NewLabel(), a.NewLabel(), a.NewLabel()
+	g.pollExit, g.pollLeave = a.NewLabel(), a.NewLabel()
 	preamble := a.NewLabel()
 
 	// The preamble: the trampoline jumps here on the native stack; it
@@ -80,6 +81,9 @@ type generator struct {
 	exitHelper int
 	faultExit  int
 	packetEnd  int
+	pollExit   int // saves every register, leaves with ExitPoll, restores them
+	pollLeave  int
+	polls      bool // some function polls
 	// regionCheck holds, by LimitIndex(size)*3 + (perm-1), the label plus
 	// one of the out-of-line checker of such accesses (0: none needed);
 	// perm is what the access needs (vm.PermRead for a load, PermWrite
@@ -115,6 +119,39 @@ func (g *generator) stubs() {
 	g.emit(Inst{Op: MOV, Size: 8, Rd: tmp0, Rn: SP})
 	g.emit(Inst{Op: STR, Size: 8, Rt: tmp0, Mem: ctxMem(native.OffNativeSP)})
 	g.leave(native.ExitHelper)
+
+	// pollExit: reached by BL from a poll point that ran out of fuel,
+	// with ExitPC set. Values live in every register there, so it saves
+	// them all (and its own return address) on the native stack, leaves
+	// with ExitPoll (pollLeave, which works like exitHelper) and restores
+	// them when Go resumes it.
+	if g.polls {
+		var saved []Reg
+		for r := X0; r <= X17; r++ {
+			saved = append(saved, r)
+		}
+		for r := X19; r <= X26; r++ {
+			saved = append(saved, r)
+		}
+		saved = append(saved, X30)
+		size := int64(8*len(saved)+15) &^ 15
+		a.Bind(g.pollExit)
+		g.emit(Inst{Op: SUB, Size: 8, Rd: SP, Rn: SP, Imm: size})
+		for i, r := range saved {
+			g.emit(Inst{Op: STR, Size: 8, Rt: r, Mem: M(SP, int64(8*i))})
+		}
+		g.emit(Inst{Op: BL, Label: g.pollLeave})
+		for i, r := range saved {
+			g.emit(Inst{Op: LDR, Size: 8, Rt: r, Mem: M(SP, int64(8*i))})
+		}
+		g.emit(Inst{Op: ADD, Size: 8, Rd: SP, Rn: SP, Imm: size})
+		g.emit(Inst{Op: RET})
+		a.Bind(g.pollLeave)
+		g.emit(Inst{Op: STR, Size: 8, Rt: X30, Mem: ctxMem(native.OffResume)})
+		g.emit(Inst{Op: MOV, Size: 8, Rd: tmp0, Rn: SP})
+		g.emit(Inst{Op: STR, Size: 8, Rt: tmp0, Mem: ctxMem(native.OffNativeSP)})
+		g.leave(native.ExitPoll)
+	}
 
 	a.Bind(g.faultExit)
 	g.leave(native.ExitFault)
@@ -543,6 +580,8 @@ func (fl *funcLowering) value(v *ir.Value) error {
 		fl.binary(v)
 	case v.Op == ir.OpLoad:
 		fl.load(v)
+	case v.Op == ir.OpPoll:
+		fl.poll(v)
 	case v.Op == ir.OpStore:
 		fl.store(v)
 	case v.Op == ir.OpAtomic:
@@ -939,6 +978,55 @@ func (fl *funcLowering) restoreAcross(v *ir.Value) {
 
 func (fl *funcLowering) storeTo(dst Mem, v *ir.Value) {
 	fl.emit(Inst{Op: STR, Size: 8, Rt: fl.regOrZero(v, tmp1), Mem: dst})
+}
+
+// pollLanding returns where a poll's out-of-line exit goes back to when
+// nothing but a jump follows the poll in its block (a loop's back edge
+// with no moves): straight to the block the jump lands on, so that no
+// branch lands on a jump. Otherwise it returns nil.
+func (fl *funcLowering) pollLanding(v *ir.Value, scratch regalloc.Operand) *ir.Block {
+	b := v.Block
+	if b.Kind != ir.BlockJump {
+		return nil
+	}
+	last := false
+	for _, w := range b.Values {
+		if w == v {
+			last = true
+		} else if last && fl.ra.Needed(w) {
+			return nil
+		}
+	}
+	e := b.Succs[0]
+	if len(fl.ra.EdgeMoves(e.Args, e.To.Params, scratch)) != 0 {
+		return nil
+	}
+	return fl.landing(e.To)
+}
+
+// poll is a poll point (vm.Limits): the context's Fuel counted down by
+// one, and a branch, taken when it was already 0, to an out-of-line exit
+// that keeps every register.
+func (fl *funcLowering) poll(v *ir.Value) {
+	a := &fl.g.a
+	fl.g.polls = true
+	stub, back := a.NewLabel(), a.NewLabel()
+	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffFuel)})
+	fl.emit(Inst{Op: SUBS, Size: 8, Rd: tmp1, Rn: tmp1, Imm: 1})
+	fl.emit(Inst{Op: STR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffFuel)})
+	fl.emit(Inst{Op: BCOND, Cond: CondLO, Label: stub})
+	a.Bind(back)
+	if to := fl.pollLanding(v, regalloc.RegOperand(regalloc.Reg(tmp0))); to != nil {
+		back = fl.labels[to.ID]
+	}
+	pc := v.PC
+	fl.deferred = append(fl.deferred, func() {
+		a.Bind(stub)
+		a.EmitAll(pc, MovConst(tmp1, uint64(pc)))
+		a.Emit(pc, Inst{Op: STR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffExitPC)})
+		a.Emit(pc, Inst{Op: BL, Label: fl.g.pollExit})
+		a.Emit(pc, Inst{Op: B, Label: back})
+	})
 }
 
 func (fl *funcLowering) helperCall(v *ir.Value, args []*ir.Value, setID func()) {

@@ -77,6 +77,10 @@ type Context struct {
 	// Returned is 1 when the helper just called finished the calling
 	// function (a tail call); its result is in Args[0].
 	Returned uint64
+	// Fuel is how many poll points (vm.Limits) generated code may pass
+	// before it leaves with ExitPoll: each poll subtracts one, and the
+	// poll that finds it 0 leaves (Fuel wraps to all ones).
+	Fuel uint64
 }
 
 // Region is an entry of the region table as generated code checks it.
@@ -103,6 +107,7 @@ const (
 	ExitReturn = 1 // the program returned; r0 is in Args[0]
 	ExitHelper = 2 // call helper HelperID with Args[1:6], then resume
 	ExitFault  = 3 // stop with Fault at ExitPC
+	ExitPoll   = 4 // a poll point at ExitPC ran out of Fuel; resume to go on
 )
 
 // Offsets of the Context fields used by generated code.
@@ -132,6 +137,7 @@ const (
 	OffCallTarget  = OffCodeBase + 8
 	OffHelperFrame = OffCallTarget + 8
 	OffReturned    = OffHelperFrame + 8
+	OffFuel        = OffReturned + 8
 	// ContextSize is the size of a Context.
-	ContextSize = OffReturned + 8
+	ContextSize = OffFuel + 8
 )

@@ -45,5 +45,6 @@ func TestContextOffsets(t *testing.T) {
 	check("CallTarget", unsafe.Offsetof(c.CallTarget), OffCallTarget)
 	check("HelperFrame", unsafe.Offsetof(c.HelperFrame), OffHelperFrame)
 	check("Returned", unsafe.Offsetof(c.Returned), OffReturned)
+	check("Fuel", unsafe.Offsetof(c.Fuel), OffFuel)
 	check("Context size", unsafe.Sizeof(c), ContextSize)
 }

@@ -1,12 +1,12 @@
 package native
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/bits"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/cpu"
@@ -49,9 +49,11 @@ type Function struct {
 // once (each run gets its own execution context from a pool).
 type Program struct {
 	exec    *Executable
+	base    uintptr // the code's address
 	code    *Code
 	helpers *vm.Helpers
 	pool    sync.Pool
+	closed  atomic.Bool
 }
 
 // Load maps code into executable memory.
@@ -74,13 +76,24 @@ func Load(code *Code, helpers *vm.Helpers) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{exec: exec, code: code, helpers: helpers}
+	p := &Program{exec: exec, base: exec.Addr(), code: code, helpers: helpers}
 	p.pool.New = func() any { return p.NewInstance() }
 	return p, nil
 }
 
-// Close releases the executable memory. The program must not be running.
-func (p *Program) Close() error { return p.exec.Close() }
+// Close stops the program: runs in flight end with vm.FaultClosed at
+// their next poll point or helper exit (a run without either simply
+// finishes), and later runs fail with vm.ErrClosed.
+//
+// The code stays mapped until nothing references the Program any more
+// (a cleanup unmaps it then): a run in flight references it, so closing
+// never unmaps code that is running, whatever the timing. Unmapping at
+// Close would need every run to announce itself with atomic operations,
+// which would cost more than the run of a small program.
+func (p *Program) Close() error {
+	p.closed.Store(true)
+	return nil
+}
 
 // Executable returns the mapped code.
 func (p *Program) Executable() *Executable { return p.exec }
@@ -98,6 +111,11 @@ type Instance struct {
 	mem    vm.Memory // built on the first helper exit of a run
 	env    vm.Env
 	memLen uint64 // input length the MemLimits were computed for
+	// lim are the run's limits (nil: none); granted is the Fuel handed
+	// out by the last grant, so that granted - Fuel polls have passed
+	// since.
+	lim     *vm.Limits
+	granted uint64
 	// regions is the region table Context.Regions points at, converted
 	// from the binding's regions at regionsOf (with regionsLen entries);
 	// a collection binds every run to the same slice, so that is done
@@ -154,14 +172,20 @@ func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 			return 0, err
 		}
 	}
-	base := m.prog.exec.Addr()
-	if base == 0 {
-		return 0, errClosed
+	p := m.prog
+	if p.closed.Load() {
+		return 0, vm.ErrClosed
+	}
+	c.Fuel, m.lim = vm.PollInterval, nil
+	if b != nil && b.Limits != nil {
+		m.lim = b.Limits
+		c.Fuel = m.lim.Grant()
+		m.granted = c.Fuel
 	}
 	c.CallArgs[0], c.CallArgs[1], c.CallArgs[2], c.CallArgs[3], c.CallArgs[4], c.CallArgs[5] = r1, n, 0, 0, 0, c.StackHi
-	c.CodeBase = uint64(base)
-	enter(c, base+uintptr(m.prog.code.Preamble))
-	if c.ExitCode == ExitReturn {
+	c.CodeBase = uint64(p.base)
+	enter(c, p.base+uintptr(p.code.Preamble))
+	if c.ExitCode == ExitReturn && m.lim == nil {
 		runtime.KeepAlive(mem)
 		runtime.KeepAlive(b) // and so its map table, which the context points into
 		return c.Args[0], nil
@@ -169,7 +193,66 @@ func (m *Instance) RunWith(mem []byte, b *vm.Binding) (uint64, error) {
 	return m.finish(mem, b)
 }
 
-var errClosed = errors.New("program is closed")
+// settle counts the polls passed since the last grant into the run's
+// limits.
+func (m *Instance) settle() {
+	c := &m.ctx
+	if m.lim != nil {
+		m.lim.Used += m.granted - c.Fuel
+	}
+	m.granted = c.Fuel
+}
+
+// regrant hands out Fuel anew after a helper, which may have run more of
+// the program with the same limits (a tail call, a callback).
+func (m *Instance) regrant() {
+	if m.lim == nil {
+		return
+	}
+	m.settle()
+	m.ctx.Fuel = m.lim.Grant()
+	m.granted = m.ctx.Fuel
+}
+
+// pollExit decides at a poll point (instruction pc) that ran out of Fuel
+// whether the run goes on: it stops for a spent budget, a done context or
+// a closed program, and otherwise grants Fuel again. On the way it passes
+// a preemption point, so a stop-the-world the Go runtime is waiting for
+// (a garbage collection) goes through while a program loops.
+func (m *Instance) pollExit(pc int) error {
+	c := &m.ctx
+	yieldPoint()
+	c.Fuel = 0 // it wrapped: every poll granted has passed
+	if m.prog.closed.Load() {
+		return &vm.RunError{PC: pc, Fault: vm.FaultClosed, Err: vm.ErrClosed}
+	}
+	if m.lim == nil {
+		c.Fuel = vm.PollInterval - 1 // this poll takes one
+		return nil
+	}
+	m.settle()
+	if err := m.lim.Check(pc); err != nil {
+		return err
+	}
+	c.Fuel = m.lim.Grant()
+	m.granted = c.Fuel
+	// This poll takes one.
+	m.lim.Used++
+	c.Fuel--
+	m.granted--
+	return nil
+}
+
+// yieldPoint is a function the Go runtime can preempt at: its prologue
+// checks for a pending preemption request (it is not a leaf, so it has
+// one), which is how a goroutine leaving native code lets a garbage
+// collection or another goroutine in.
+//
+//go:noinline
+func yieldPoint() { yieldPointLeaf() }
+
+//go:noinline
+func yieldPointLeaf() {}
 
 // bind sets the context for a run on the input at r1 (n bytes) bound to
 // b (which may be nil): the input's limits when the input changed, b's
@@ -221,6 +304,8 @@ func (m *Instance) bind(r1, n uint64, b *vm.Binding) error {
 // finish serves the exits of a run that did not simply return.
 func (m *Instance) finish(mem []byte, b *vm.Binding) (uint64, error) {
 	r0, err := m.serve(mem, b)
+	m.settle()
+	m.lim = nil
 	m.mem.Reset()
 	m.env = vm.Env{}
 	runtime.KeepAlive(mem)
@@ -267,7 +352,9 @@ func (m *Instance) callback(input []byte, b *vm.Binding) func(fn, r1, r2, r3, r4
 		} else {
 			r0, err = m.serve(input, b)
 		}
+		fuel := c.Fuel // the callback's polls count
 		*c = saved
+		c.Fuel = fuel
 		return r0, err
 	}
 }
@@ -311,7 +398,9 @@ func (m *Instance) serve(input []byte, b *vm.Binding) (uint64, error) {
 					Detail: fmt.Sprintf("callx to 0x%x, which is neither a helper nor a function", id)}
 			}
 			m.env.Memory = m.memory(input, extra)
+			m.settle()
 			r0, err := h.Fn(&m.env, c.Args[1], c.Args[2], c.Args[3], c.Args[4], c.Args[5])
+			m.regrant()
 			c.Returned = 0
 			if ret, ok := err.(*vm.Return); ok && id == vm.HelperTailCall {
 				// Only tail-call sites check for it.
@@ -322,6 +411,12 @@ func (m *Instance) serve(input []byte, b *vm.Binding) (uint64, error) {
 				return 0, vm.HelperError(pc, h.Name, err)
 			}
 			c.Args[0] = r0
+			c.ExitCode = 0
+			resume(c)
+		case ExitPoll:
+			if err := m.pollExit(int(c.ExitPC)); err != nil {
+				return 0, err
+			}
 			c.ExitCode = 0
 			resume(c)
 		case ExitFault:
