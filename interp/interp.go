@@ -39,8 +39,8 @@ type Options struct {
 // Program is a validated program ready to run. It is immutable and safe
 // for concurrent use.
 type Program struct {
-	code     []slot
-	info     *validate.Info
+	code    []slot
+	info    *validate.Info
 	helpers *vm.Helpers
 	budget  uint64
 	pool    sync.Pool
@@ -171,8 +171,8 @@ type machine struct {
 	lim     *vm.Limits
 	own     vm.Limits // lim when the program's own budget applies
 	stop    *atomic.Bool
-	mem    vm.Memory
-	env    vm.Env
+	mem     vm.Memory
+	env     vm.Env
 	// checked is the binding region table last found well-formed.
 	checked    *vm.Region
 	checkedLen int
