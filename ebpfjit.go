@@ -68,6 +68,9 @@ type Options struct {
 	// lives (default: the user's cache folder).
 	Cache    bool
 	CacheDir string
+	// PerfMap appends the programs' native code to /tmp/perf-PID.map as
+	// it is loaded, so that Linux perf names the time spent in it.
+	PerfMap bool
 }
 
 // Helper is a function programs call by id. Fn gets r1-r5 and returns
@@ -127,6 +130,7 @@ func load(data []byte, opts *Options) (*Collection, error) {
 	}
 	lo := loader.Options{
 		CPUs: opts.CPUs, Helpers: opts.Helpers, TraceOutput: opts.TraceOutput, MaxMapMemory: opts.MaxMapMemory,
+		PerfMap: opts.PerfMap,
 	}
 	var coreKey string
 	if opts.BTF != "" {
@@ -198,7 +202,7 @@ func NewProgram(code []byte, opts *Options) (*Collection, *Program, error) {
 	eng, level := opts.engine()
 	obj := &loader.Object{Programs: []*loader.ProgramSpec{{Name: "main", Insns: insns}}}
 	c, err := engine.LoadObject(obj, string(eng), level, loader.Options{
-		CPUs: opts.CPUs, Helpers: opts.Helpers, TraceOutput: opts.TraceOutput,
+		CPUs: opts.CPUs, Helpers: opts.Helpers, TraceOutput: opts.TraceOutput, PerfMap: opts.PerfMap,
 	})
 	if err != nil {
 		return nil, nil, err
@@ -224,6 +228,7 @@ func LoadArtifact(path string, opts *Options) (*Collection, error) {
 	}
 	c, err := a.Load(native.HostFeatures(), loader.Options{
 		CPUs: opts.CPUs, Helpers: opts.Helpers, TraceOutput: opts.TraceOutput, MaxMapMemory: opts.MaxMapMemory,
+		PerfMap: opts.PerfMap,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)

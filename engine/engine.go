@@ -27,6 +27,8 @@ type Options struct {
 type Program interface {
 	// Run executes the program on mem (modified in place) and returns r0.
 	Run(mem []byte) (uint64, error)
+	// RunWith is Run bound to b (regions, helper data, limits).
+	RunWith(mem []byte, b *vm.Binding) (uint64, error)
 	// Close releases what the program holds (executable memory).
 	Close() error
 }

@@ -690,6 +690,9 @@ func (m *machine) callHelper(p *Program, pc int, id int32) error {
 	if h == nil {
 		return m.fault(pc, vm.FaultUnknownHelper, "helper %d", id)
 	}
+	if m.stop.Load() {
+		return &vm.RunError{PC: pc, Fault: vm.FaultClosed, Err: vm.ErrClosed}
+	}
 	reg := &m.reg
 	m.settle()
 	r0, err := h.Fn(&m.env, reg[1], reg[2], reg[3], reg[4], reg[5])

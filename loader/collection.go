@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 
 	"github.com/ebpfjit/ebpfjit/loader/maps"
+	"github.com/ebpfjit/ebpfjit/loader/native"
 	"github.com/ebpfjit/ebpfjit/vm"
 )
 
@@ -26,6 +28,9 @@ type Options struct {
 	MaxMapMemory int
 	// Parse configures reading the object (CO-RE target BTF).
 	Parse ParseOptions
+	// PerfMap appends the native code of the programs to
+	// /tmp/perf-PID.map, so that Linux perf names it.
+	PerfMap bool
 }
 
 // Collection is a loaded object: its maps and its programs, bound to one
@@ -51,6 +56,9 @@ type Program struct {
 	run   Runner
 	insns int
 	pool  sync.Pool // of *Instance
+	// labels is a context with the profile label naming the program.
+	labels     context.Context
+	labelsOnce sync.Once
 }
 
 // Runner is a program built by some engine (the interpreter, compiled
@@ -120,6 +128,14 @@ func New(obj *Object, opts Options, build Builder) (*Collection, error) {
 			return nil, fmt.Errorf("program %q: %w", ps.Name, err)
 		}
 		p.run = run
+		if opts.PerfMap {
+			if pm, ok := run.(interface{ AddToPerfMap(string) error }); ok {
+				if err := pm.AddToPerfMap(ps.Name); err != nil {
+					c.Close()
+					return nil, fmt.Errorf("perf map: %w", err)
+				}
+			}
+		}
 		c.programs = append(c.programs, p)
 		c.byName[ps.Name] = p
 	}
@@ -262,10 +278,43 @@ func (in *Instance) RunWith(mem []byte, o *RunOptions) (uint64, error) {
 	}
 	in.st = runState{coll: c, mem: mem, binding: &in.b}
 	in.b.CPU = cpu
-	r0, err := in.run.RunWith(mem, &in.b)
+	var r0 uint64
+	var err error
+	if native.ProfilingSeen() {
+		r0, err = in.runLabelled(mem, o)
+	} else {
+		r0, err = in.run.RunWith(mem, &in.b)
+	}
 	in.st.mem = nil
 	in.b.Limits, in.lim = nil, vm.Limits{}
 	return r0, err
+}
+
+// ProfileLabel is the pprof label that names the program a CPU profile
+// sample was taken in.
+const ProfileLabel = "ebpf.program"
+
+// runLabelled runs with the goroutine's profile labels naming the program,
+// so that a CPU profile attributes the time to it. Runs do it only once a
+// CPU profile has been seen being taken (it costs an allocation when the
+// run's context carries labels of its own); afterwards the goroutine has
+// the labels of the run's context again, as pprof.Do leaves them.
+func (in *Instance) runLabelled(mem []byte, o *RunOptions) (uint64, error) {
+	base := context.Background()
+	if o != nil && o.Ctx != nil {
+		base = o.Ctx
+	}
+	p := in.p
+	var labelled context.Context
+	if base == context.Background() {
+		p.labelsOnce.Do(func() { p.labels = pprof.WithLabels(base, pprof.Labels(ProfileLabel, p.Name)) })
+		labelled = p.labels
+	} else {
+		labelled = pprof.WithLabels(base, pprof.Labels(ProfileLabel, p.Name))
+	}
+	pprof.SetGoroutineLabels(labelled)
+	defer pprof.SetGoroutineLabels(base)
+	return in.run.RunWith(mem, &in.b)
 }
 
 // Run runs the program on a copy of input and returns r0.

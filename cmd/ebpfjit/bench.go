@@ -11,6 +11,7 @@ import (
 	"github.com/ebpfjit/ebpfjit/engine"
 	"github.com/ebpfjit/ebpfjit/loader"
 	"github.com/ebpfjit/ebpfjit/loader/native"
+	"github.com/ebpfjit/ebpfjit/vm"
 )
 
 // Benchmark rounds: after a warm-up, each round runs the program enough
@@ -22,13 +23,14 @@ const (
 )
 
 func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--btf FILE] [--mem FILE | --mem-hex HEX] [--rounds N] FILE")
+	fs := newFlagSet("bench", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--btf FILE] [--mem FILE | --mem-hex HEX] [--rounds N] [--timeout D] [--budget N] FILE")
 	core := newBTFFlag(fs)
 	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp; artifacts run as compiled")
 	program := fs.String("program", "", "program of an ELF object or artifact (needed when it has several)")
 	rounds := fs.Int("rounds", benchRounds, "timed rounds (at least 11 for a stable median)")
 	mem := memoryFlagSet(fs)
 	opt := optFlags(fs)
+	lim := addLimitFlags(fs)
 	file, err := parseOneFile(fs, args, stderr, "program file")
 	if err != nil {
 		return err
@@ -36,7 +38,10 @@ func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *rounds < 1 {
 		return badInput("--rounds must be positive")
 	}
-	run, closeFn, defMem, err := benchTarget(file, *eng, opt.level(), *program, core)
+	// --timeout bounds the whole measurement, --budget every run.
+	ctx, cancel := lim.context()
+	defer cancel()
+	run, closeFn, defMem, err := benchTarget(file, *eng, opt.level(), *program, core, lim.options(ctx))
 	if err != nil {
 		return err
 	}
@@ -55,7 +60,7 @@ func cmdBench(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 
 // benchTarget builds the runner for a file: an artifact, an ELF object or
 // a bytecode program.
-func benchTarget(path, eng string, level int, program string, core *btfFlag) (func([]byte) (uint64, error), func(), []byte, error) {
+func benchTarget(path, eng string, level int, program string, core *btfFlag, ro *loader.RunOptions) (func([]byte) (uint64, error), func(), []byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, nil, badInput("%v", err)
@@ -87,14 +92,25 @@ func benchTarget(path, eng string, level int, program string, core *btfFlag) (fu
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		return p.Run, func() { p.Close() }, in.mem, nil
+		if ro.Budget == 0 && ro.Ctx.Done() == nil {
+			return p.Run, func() { p.Close() }, in.mem, nil
+		}
+		lim := &vm.Limits{}
+		b := &vm.Binding{Limits: lim}
+		run := func(mem []byte) (uint64, error) {
+			*lim = vm.Limits{Ctx: ro.Ctx, Budget: ro.Budget}
+			return p.RunWith(mem, b)
+		}
+		return run, func() { p.Close() }, in.mem, nil
 	}
 	name, err := pickProgram(coll.Programs(), program)
 	if err != nil {
 		coll.Close()
 		return nil, nil, nil, err
 	}
-	return coll.Program(name).RunInPlace, func() { coll.Close() }, nil, nil
+	inst := coll.Program(name).NewInstance()
+	run := func(mem []byte) (uint64, error) { return inst.RunWith(mem, ro) }
+	return run, func() { coll.Close() }, nil, nil
 }
 
 // measure times run on mem with the suite's method (bench.Measure). Runs

@@ -79,15 +79,15 @@ func cmdCompile(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 func isArtifact(data []byte) bool { return bytes.HasPrefix(data, []byte(artifact.Magic)) }
 
 // runArtifact loads a compiled artifact and runs one of its programs.
-func runArtifact(path string, data []byte, program string, mem memoryFlags, memOut string, stdout io.Writer) error {
+func runArtifact(path string, data []byte, program string, mem memoryFlags, memOut string, lim *runLimits, perfMap bool, stdout io.Writer) error {
 	a, err := artifact.Unmarshal(data)
 	if err != nil {
 		return badInput("%s: %v", path, err)
 	}
-	coll, err := a.Load(native.HostFeatures(), loader.Options{})
+	coll, err := a.Load(native.HostFeatures(), loader.Options{PerfMap: perfMap})
 	if err != nil {
 		return badInput("%s: %v", path, err)
 	}
 	defer coll.Close()
-	return runProgram(coll, program, mem, memOut, stdout)
+	return runProgram(coll, program, mem, memOut, lim, stdout)
 }

@@ -10,10 +10,11 @@ import (
 )
 
 func cmdConformance(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("conformance", "[--engine interp|jit] [-O0|-O2] [-v] PATH...")
+	fs := newFlagSet("conformance", "[--engine interp|jit] [-O0|-O2] [-v] [--timeout D] [--budget N] PATH...")
 	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp")
 	verbose := fs.Bool("v", false, "print every case, not only failures")
 	opt := optFlags(fs)
+	lim := addLimitFlags(fs)
 	paths, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
@@ -33,7 +34,11 @@ func cmdConformance(args []string, stdin io.Reader, stdout, stderr io.Writer) er
 	}
 	opts := engine.Options{OptLevel: opt.level()}
 	b := conformance.Builder{Build: func(prog []isa.Instruction) (conformance.Program, error) {
-		return engine.New(*eng, prog, opts)
+		p, err := engine.New(*eng, prog, opts)
+		if err != nil {
+			return nil, err
+		}
+		return limited{p, lim}, nil
 	}}
 	sum := b.RunFiles(files, stdout, *verbose)
 	fmt.Fprintln(stdout, sum)

@@ -63,22 +63,22 @@ func (b *btfFlag) parseOptions() (loader.ParseOptions, error) {
 }
 
 // runELF loads an object and runs one of its programs.
-func runELF(path, program, eng string, level int, core *btfFlag, mem memoryFlags, memOut string, stdout io.Writer) error {
+func runELF(path, program, eng string, level int, core *btfFlag, mem memoryFlags, memOut string, lim *runLimits, perfMap bool, stdout io.Writer) error {
 	po, err := core.parseOptions()
 	if err != nil {
 		return err
 	}
-	coll, err := engine.LoadFile(path, eng, level, loader.Options{Parse: po})
+	coll, err := engine.LoadFile(path, eng, level, loader.Options{Parse: po, PerfMap: perfMap})
 	if err != nil {
 		return badInput("%v", err)
 	}
 	defer coll.Close()
-	return runProgram(coll, program, mem, memOut, stdout)
+	return runProgram(coll, program, mem, memOut, lim, stdout)
 }
 
 // runProgram runs one program of a loaded collection on the memory the
 // flags give, writes the memory back to memOut (if set) and prints r0.
-func runProgram(coll *loader.Collection, program string, mem memoryFlags, memOut string, stdout io.Writer) error {
+func runProgram(coll *loader.Collection, program string, mem memoryFlags, memOut string, lim *runLimits, stdout io.Writer) error {
 	name, err := pickProgram(coll.Programs(), program)
 	if err != nil {
 		return err
@@ -87,7 +87,9 @@ func runProgram(coll *loader.Collection, program string, mem memoryFlags, memOut
 	if err != nil {
 		return err
 	}
-	r0, runErr := coll.Program(name).RunInPlace(memory)
+	ctx, cancel := lim.context()
+	defer cancel()
+	r0, runErr := coll.Program(name).RunWith(memory, lim.options(ctx))
 	if memOut != "" {
 		if err := os.WriteFile(memOut, memory, 0o644); err != nil {
 			return badInput("%v", err)

@@ -192,3 +192,31 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q", code, out)
 	}
 }
+
+// TestInfiniteLoopLimits: uBPF's err-infinite-loop (`ja -1`) ends with a
+// one-line error naming the instruction and exit 1 once --budget or
+// --timeout is set, on every engine and in every command that runs.
+func TestInfiniteLoopLimits(t *testing.T) {
+	prog := writeFile(t, "loop.s", []byte("ja -1\nexit\n"))
+	data := writeFile(t, "loop.data", []byte("-- asm\nja -1\nexit\n-- result\n0x0\n"))
+	for _, eng := range []string{"jit", "interp"} {
+		for _, limit := range [][]string{{"--budget", "1000"}, {"--timeout", "50ms"}} {
+			args := append([]string{"run", "--engine", eng, prog}, limit...)
+			code, out, errs := invoke(t, "", args...)
+			if code != 1 || out != "" || !strings.Contains(errs, "instruction 0:") || strings.Count(errs, "\n") != 1 {
+				t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errs)
+			}
+			args = append([]string{"conformance", "--engine", eng, data}, limit...)
+			if code, out, _ := invoke(t, "", args...); code != 1 || !strings.Contains(out, "0 passed, 1 failed") {
+				t.Errorf("%v: exit %d, stdout %q", args, code, out)
+			}
+			args = append([]string{"plugin", "--engine", eng}, limit...)
+			if code, _, errs := invoke(t, "05 00 ff ff 00 00 00 00", args...); code != 1 || !strings.Contains(errs, "instruction 0:") {
+				t.Errorf("%v: exit %d, stderr %q", args, code, errs)
+			}
+		}
+	}
+	if code, out, _ := invoke(t, "", "bench", "--budget", "1000", prog); code != 1 || out != "" {
+		t.Errorf("bench --budget: exit %d, stdout %q", code, out)
+	}
+}

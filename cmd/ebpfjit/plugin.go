@@ -14,10 +14,11 @@ import (
 // one argument of hex bytes, the program as hex bytes on stdin (a minimal
 // ELF object with --elf), r0 in hex on stdout.
 func cmdPlugin(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("plugin", "[MEMHEX] [--engine interp|jit] [--elf]")
+	fs := newFlagSet("plugin", "[MEMHEX] [--engine interp|jit] [--elf] [--timeout D] [--budget N]")
 	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp")
 	isELF := fs.Bool("elf", false, "stdin holds a minimal ELF object (function \"main\")")
 	opt := optFlags(fs)
+	lim := addLimitFlags(fs)
 	pos, err := parseFlags(fs, args, stderr)
 	if err != nil {
 		return err
@@ -53,7 +54,7 @@ func cmdPlugin(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer p.Close()
-	r0, err := p.Run(mem)
+	r0, err := lim.runRaw(p, mem)
 	if err != nil {
 		return err
 	}

@@ -12,22 +12,24 @@ import (
 )
 
 func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--btf FILE] [--mem FILE | --mem-hex HEX] [--mem-out FILE] FILE")
+	fs := newFlagSet("run", "[--engine interp|jit] [-O0|-O2] [--program NAME] [--btf FILE] [--mem FILE | --mem-hex HEX] [--mem-out FILE] [--timeout D] [--budget N] [--perf-map] FILE")
 	core := newBTFFlag(fs)
 	eng := fs.String("engine", "jit", "engine: jit (native code, the default) or interp")
 	program := fs.String("program", "", "program of an ELF object to run (needed when it has several)")
 	mem := memoryFlagSet(fs)
 	memOut := fs.String("mem-out", "", "write the memory as the program left it to this file")
 	opt := optFlags(fs)
+	lim := addLimitFlags(fs)
+	perfMap := fs.Bool("perf-map", false, "append the native code's symbols to /tmp/perf-PID.map for Linux perf")
 	file, err := parseOneFile(fs, args, stderr, "program file")
 	if err != nil {
 		return err
 	}
 	if data, err := os.ReadFile(file); err == nil && isArtifact(data) {
-		return runArtifact(file, data, *program, *mem, *memOut, stdout)
+		return runArtifact(file, data, *program, *mem, *memOut, lim, *perfMap, stdout)
 	}
 	if isELF(file) {
-		return runELF(file, *program, *eng, opt.level(), core, *mem, *memOut, stdout)
+		return runELF(file, *program, *eng, opt.level(), core, *mem, *memOut, lim, *perfMap, stdout)
 	}
 	in, err := readProgram(file)
 	if err != nil {
@@ -42,7 +44,14 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer p.Close()
-	r0, runErr := p.Run(memory)
+	if *perfMap {
+		if pm, ok := p.(interface{ AddToPerfMap(string) error }); ok {
+			if err := pm.AddToPerfMap("main"); err != nil {
+				return err
+			}
+		}
+	}
+	r0, runErr := lim.runRaw(p, memory)
 	if *memOut != "" {
 		if err := os.WriteFile(*memOut, memory, 0o644); err != nil {
 			return badInput("%v", err)

@@ -18,12 +18,16 @@ type Executable struct {
 	mem     []byte
 	addr    atomic.Uintptr // address of mem[0]; 0 once closed (read on every run)
 	size    int
+	slot    int
 	cleanup runtime.Cleanup
 }
 
 // mapping is what the cleanup of an unreachable Executable unmaps; keeping
 // the slice out of the Executable lets the cleanup run.
-type mapping struct{ mem []byte }
+type mapping struct {
+	mem  []byte
+	slot int // in the signal handler's table of code (registerCode)
+}
 
 // NewExecutable copies code into fresh executable memory.
 func NewExecutable(code []byte) (*Executable, error) {
@@ -44,8 +48,9 @@ func NewExecutable(code []byte) (*Executable, error) {
 	}
 	e := &Executable{mem: mem, size: len(code)}
 	e.addr.Store(uintptr(unsafe.Pointer(&mem[0])))
-	m := &mapping{mem: mem}
-	e.cleanup = runtime.AddCleanup(e, func(m *mapping) { syscall.Munmap(m.mem) }, m)
+	m := &mapping{mem: mem, slot: registerCode(uintptr(unsafe.Pointer(&mem[0])), uintptr(len(mem)))}
+	e.slot = m.slot
+	e.cleanup = runtime.AddCleanup(e, func(m *mapping) { unregisterCode(m.slot); syscall.Munmap(m.mem) }, m)
 	return e, nil
 }
 
@@ -75,6 +80,7 @@ func (e *Executable) Close() error {
 	}
 	e.cleanup.Stop()
 	e.addr.Store(0)
+	unregisterCode(e.slot)
 	err := syscall.Munmap(e.mem)
 	e.mem = nil
 	return err

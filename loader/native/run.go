@@ -387,6 +387,9 @@ func (m *Instance) serve(input []byte, b *vm.Binding) (uint64, error) {
 			return c.Args[0], nil
 		case ExitHelper:
 			pc := int(c.ExitPC)
+			if p.closed.Load() {
+				return 0, &vm.RunError{PC: pc, Fault: vm.FaultClosed, Err: vm.ErrClosed}
+			}
 			id := c.HelperID
 			if id > math.MaxInt32 {
 				return 0, &vm.RunError{PC: pc, Fault: vm.FaultBadCallTarget,
