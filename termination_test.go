@@ -74,8 +74,9 @@ func TestInfiniteLoopEnds(t *testing.T) {
 	}
 }
 
-// TestBudgetCountsPolls: a loop of n iterations passes n-1 backward jumps
-// plus the entry; a budget one short stops at the jump.
+// TestBudgetCountsPolls: the poll points are the function's first
+// instruction and the loop's head, which runs once per iteration; a
+// budget one short stops at the head.
 func TestBudgetCountsPolls(t *testing.T) {
 	// mov r1, 10; loop: sub r1, 1; jne r1, 0, loop; mov r0, 7; exit
 	code := []byte{
@@ -87,14 +88,14 @@ func TestBudgetCountsPolls(t *testing.T) {
 	}
 	for _, e := range engines {
 		p := newProgram(t, code, e.opts)
-		// 1 entry + 9 back edges.
-		if r0, err := p.RunContext(context.Background(), nil, &ebpfjit.RunOptions{Budget: 10}); err != nil || r0 != 7 {
-			t.Errorf("%s, budget 10: %d, %v; want 7", e.name, r0, err)
+		// The entry and 10 iterations.
+		if r0, err := p.RunContext(context.Background(), nil, &ebpfjit.RunOptions{Budget: 11}); err != nil || r0 != 7 {
+			t.Errorf("%s, budget 11: %d, %v; want 7", e.name, r0, err)
 		}
-		_, err := p.RunContext(context.Background(), nil, &ebpfjit.RunOptions{Budget: 9})
+		_, err := p.RunContext(context.Background(), nil, &ebpfjit.RunOptions{Budget: 10})
 		var re *ebpfjit.RunError
-		if !errors.As(err, &re) || re.PC != 2 {
-			t.Errorf("%s, budget 9: %v; want a stop at instruction 2", e.name, err)
+		if !errors.As(err, &re) || re.PC != 1 {
+			t.Errorf("%s, budget 10: %v; want a stop at instruction 1", e.name, err)
 		}
 	}
 }

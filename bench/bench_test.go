@@ -26,7 +26,7 @@ func jitSupported(b testing.TB) {
 // as a table.
 func BenchmarkSuite(b *testing.B) {
 	for _, s := range Suite {
-		for _, eng := range Engines {
+		for _, eng := range append(Engines[:len(Engines):len(Engines)], Variants...) {
 			b.Run(s.Name+"/"+eng, func(b *testing.B) {
 				r, err := NewRunner(s, eng)
 				if errors.Is(err, ErrSkip) {

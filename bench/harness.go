@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebpfjit/ebpfjit/artifact"
 	"github.com/ebpfjit/ebpfjit/engine"
+	"github.com/ebpfjit/ebpfjit/jit"
 	"github.com/ebpfjit/ebpfjit/loader"
 	"github.com/ebpfjit/ebpfjit/loader/native"
 )
@@ -17,6 +18,11 @@ import (
 // code loaded from an artifact, the same algorithm in plain Go, and the
 // kernel's JIT through BPF_PROG_TEST_RUN.
 var Engines = []string{"interp", "jit-O0", "jit-O2", "aot", "go", "kernel"}
+
+// Variants are compiler variants the report measures beside JIT -O2 to
+// show what one feature costs or gains; they are not for users.
+//   - jit-O2-nopoll: without the poll points that make runs stoppable.
+var Variants = []string{"jit-O2-nopoll"}
 
 // Runner runs a program of the suite on one engine.
 type Runner struct {
@@ -64,6 +70,8 @@ func NewRunner(s *Spec, eng string) (*Runner, error) {
 		coll, err = s.Load("jit", 2, loader.Options{})
 	case "aot":
 		coll, err = loadArtifact(s)
+	case "jit-O2-nopoll":
+		coll, err = s.LoadWith(engine.JITBuilder(jit.Options{OptLevel: 2, NoPolls: true}), loader.Options{})
 	default:
 		return nil, fmt.Errorf("unknown engine %q", eng)
 	}

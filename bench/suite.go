@@ -101,6 +101,15 @@ func (s *Spec) ELF() ([]byte, error) { return objects.ReadFile(s.Object) }
 // Load loads the program's object with the named engine ("interp" or
 // "jit") at the given optimisation level.
 func (s *Spec) Load(engineName string, optLevel int, opts loader.Options) (*loader.Collection, error) {
+	build, err := engine.Builder(engineName, optLevel)
+	if err != nil {
+		return nil, err
+	}
+	return s.LoadWith(build, opts)
+}
+
+// LoadWith is Load with a builder of the caller's (a compiler variant).
+func (s *Spec) LoadWith(build loader.Builder, opts loader.Options) (*loader.Collection, error) {
 	data, err := s.ELF()
 	if err != nil {
 		return nil, err
@@ -109,7 +118,7 @@ func (s *Spec) Load(engineName string, optLevel int, opts loader.Options) (*load
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Object, err)
 	}
-	c, err := engine.LoadObject(obj, engineName, optLevel, opts)
+	c, err := loader.New(obj, opts, build)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Object, err)
 	}

@@ -211,6 +211,7 @@ func wrapAMD64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	e.rel32(enter, e.pos())
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffGoSP), Src: R(RSP)})
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffGoBP), Src: R(RBP)})
+	e.inst(Inst{Op: MOV, Size: 8, Dst: R(FuelReg), Src: c(native.OffFuel)})
 	e.inst(Inst{Op: MOV, Size: 8, Dst: R(RSP), Src: c(native.OffStackTop)})
 	j := e.jmp()
 	e.rel32(j, codeStart+p.Code.Preamble)
@@ -221,6 +222,7 @@ func wrapAMD64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	}
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffGoSP), Src: R(RSP)})
 	e.inst(Inst{Op: MOV, Size: 8, Dst: c(native.OffGoBP), Src: R(RBP)})
+	e.inst(Inst{Op: MOV, Size: 8, Dst: R(FuelReg), Src: c(native.OffFuel)})
 	e.inst(Inst{Op: MOV, Size: 8, Dst: R(RSP), Src: c(native.OffNativeSP)})
 	e.inst(Inst{Op: JMP, Dst: c(native.OffResume)})
 	if e.err != nil {

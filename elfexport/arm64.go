@@ -235,6 +235,7 @@ func wrapARM64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 	// program leaves by restoring them and returning.
 	e.patch(enter, e.pos())
 	e.remember()
+	e.load(FuelReg, native.OffFuel)
 	e.load(X16, native.OffStackTop)
 	e.inst(Inst{Op: MOV, Size: 8, Rd: SP, Rn: X16})
 	e.patch(e.branch(Inst{Op: B}), codeStart+p.Code.Preamble)
@@ -244,6 +245,7 @@ func wrapARM64(o *object, p Program, l *layout, ids []int32, helpers map[int32]i
 		e.patch(r, resume)
 	}
 	e.remember()
+	e.load(FuelReg, native.OffFuel)
 	e.load(X16, native.OffNativeSP)
 	e.inst(Inst{Op: MOV, Size: 8, Rd: SP, Rn: X16})
 	e.load(X16, native.OffResume)

@@ -22,9 +22,16 @@ func Builder(name string, optLevel int) (loader.Builder, error) {
 			return interp.New(ps.Insns, interp.Options{Helpers: env.Helpers, MapValueSizes: env.MapValueSizes})
 		}, nil
 	}
+	return JITBuilder(jit.Options{OptLevel: optLevel}), nil
+}
+
+// JITBuilder builds programs with the JIT for this machine, compiled with
+// o (its helpers and map details come from the collection).
+func JITBuilder(o jit.Options) loader.Builder {
 	return func(ps *loader.ProgramSpec, env loader.BuildEnv) (loader.Runner, error) {
-		res, err := jit.Compile(ps.Insns, jit.Options{OptLevel: optLevel, Helpers: env.Helpers,
-			MapValueSizes: env.MapValueSizes, Maps: MapInfo(env.MapSpecs)})
+		opts := o
+		opts.Helpers, opts.MapValueSizes, opts.Maps = env.Helpers, env.MapValueSizes, MapInfo(env.MapSpecs)
+		res, err := jit.Compile(ps.Insns, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -33,7 +40,7 @@ func Builder(name string, optLevel int) (loader.Builder, error) {
 			return nil, err
 		}
 		return NativeRunner{np}, nil
-	}, nil
+	}
 }
 
 // NativeRunner adapts native code to the loader: each of the loader's

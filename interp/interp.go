@@ -55,11 +55,12 @@ const opMapRef = 0x00
 // to 64 bits (or the whole constant of an lddw), so the loop never
 // re-assembles fields.
 type slot struct {
-	k   uint64
-	off int16
-	op  uint8
-	dst uint8
-	src uint8
+	k    uint64
+	off  int16
+	op   uint8
+	dst  uint8
+	src  uint8
+	poll bool // a poll point (validate.Info.PollPoint)
 }
 
 // New validates prog and prepares it for running.
@@ -75,7 +76,7 @@ func New(prog []isa.Instruction, opts Options) (*Program, error) {
 	}
 	p := &Program{info: info, helpers: helpers, budget: opts.Budget, code: make([]slot, len(prog))}
 	for pc, ins := range prog {
-		s := slot{k: uint64(int64(ins.Imm)), off: ins.Offset, op: ins.Opcode, dst: uint8(ins.Dst), src: uint8(ins.Src)}
+		s := slot{k: uint64(int64(ins.Imm)), off: ins.Offset, op: ins.Opcode, dst: uint8(ins.Dst), src: uint8(ins.Src), poll: info.PollPoint(pc)}
 		if ins.IsLDDW() {
 			switch ins.Src {
 			case isa.PseudoNone:
@@ -234,9 +235,6 @@ func (m *machine) run(p *Program, r1, r2 uint64) (uint64, error) {
 	m.stop = &p.closed
 	m.granted = m.lim.Grant()
 	m.fuel = m.granted
-	if err := m.poll(0); err != nil {
-		return 0, err
-	}
 	return m.exec(p, 0, 0)
 }
 
@@ -297,9 +295,6 @@ func (m *machine) callFunc(fn, r1, r2, r3, r4, r5 uint64) (uint64, error) {
 	if err := m.pushFrame(-1); err != nil {
 		return 0, err
 	}
-	if err := m.poll(slot); err != nil {
-		return 0, err
-	}
 	reg := &m.reg
 	reg[1], reg[2], reg[3], reg[4], reg[5] = r1, r2, r3, r4, r5
 	r0, err := m.exec(p, slot, m.depth)
@@ -314,7 +309,11 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 	reg := &m.reg
 	for {
 		s := &code[pc]
-		at := pc
+		if s.poll {
+			if err := m.poll(pc); err != nil {
+				return 0, err
+			}
+		}
 		dst, src := &reg[s.dst&15], reg[s.src&15]
 		k := s.k
 		switch s.op {
@@ -573,9 +572,6 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 					return 0, err
 				}
 				pc += int(int32(k))
-				if err := m.poll(pc + 1); err != nil {
-					return 0, err
-				}
 				break
 			}
 			if err := m.callHelper(p, pc, int32(k)); err != nil {
@@ -597,9 +593,6 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 				if err := m.pushFrame(pc); err != nil {
 					return 0, err
 				}
-				if err := m.poll(fn); err != nil {
-					return 0, err
-				}
 				pc = fn - 1
 				break
 			}
@@ -618,13 +611,6 @@ func (m *machine) exec(p *Program, pc, stop int) (uint64, error) {
 		default:
 			// Unreachable for a validated program.
 			panic(fmt.Sprintf("interp: opcode 0x%02x at %d passed validation", s.op, pc))
-		}
-		if pc < at && isJump(s.op) {
-			// A taken backward jump (a jump to itself lands here too:
-			// its offset is -1).
-			if err := m.poll(at); err != nil {
-				return 0, err
-			}
 		}
 		pc++
 	}
@@ -804,13 +790,6 @@ func (m *machine) legacyLoad(s *slot, base, length uint64) (uint64, bool) {
 	default:
 		return uint64(bits.ReverseBytes32(*(*uint32)(ptr))), true
 	}
-}
-
-// isJump reports whether op is a jump (not a call or exit) of the JMP or
-// JMP32 class.
-func isJump(op uint8) bool {
-	class := op & 7
-	return (class == 5 || class == 6) && op&0xf0 != 0x80 && op&0xf0 != 0x90
 }
 
 func branch(taken bool, off int16) int {

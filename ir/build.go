@@ -14,12 +14,15 @@ type BuildOptions struct {
 	// PromoteStack turns r10-relative slots whose address never escapes
 	// into SSA variables (on at -O2).
 	PromoteStack bool
+	// NoPolls leaves out the poll points (benchmarks only, to measure
+	// what they cost: such code cannot be stopped).
+	NoPolls bool
 }
 
 // Build translates a validated program into SSA form, one Func per eBPF
 // function.
 func Build(prog []isa.Instruction, info *validate.Info, opts BuildOptions) (*Program, error) {
-	p := &Program{}
+	p := &Program{NoPolls: opts.NoPolls}
 	escapes := false
 	for _, fn := range info.Functions {
 		escapes = escapes || frameEscapes(prog, fn)
@@ -40,6 +43,7 @@ const (
 	numRegVars  = 10
 	maxVars     = 64
 	maxSlotVars = maxVars - numRegVars
+	firstVar    = numRegVars // the first promoted slot's variable
 )
 
 type varSet uint64
@@ -77,7 +81,7 @@ type builder struct {
 
 	blocks  []*bblock
 	blockAt map[int]int // leader slot -> index in blocks
-	// slotList lists the promoted slots by variable (index v-numRegVars).
+	// slotList lists the promoted slots by variable (index v-firstVar).
 	slotList []slotKey
 	// synced holds, by variable, the value the frame memory of a promoted
 	// slot is known to hold in the block being translated (nil: unknown).
@@ -102,7 +106,7 @@ func buildFunc(prog []isa.Instruction, info *validate.Info, fi int, opts BuildOp
 	b := &builder{
 		prog: prog, info: info, fn: fn, opts: opts, progEscapes: progEscapes,
 		f:     &Func{Name: fmt.Sprintf("f%d", fn.Start), Index: fi, Start: fn.Start},
-		nvars: numRegVars,
+		nvars: firstVar,
 	}
 	if fi == 0 {
 		b.f.Name = "main"
@@ -455,6 +459,14 @@ func (b *builder) useDef(pc int) (use, def varSet) {
 	return use, def
 }
 
+// poll is a poll point at pc (validate.Info.PollPoint): native code
+// counts the run's fuel down there and leaves for Go when there is none.
+func (b *builder) poll(blk *Block, pc int) {
+	if !b.opts.NoPolls {
+		blk.NewValue(OpPoll, pc)
+	}
+}
+
 // liveness computes, per block, the variables live on entry.
 func (b *builder) liveness() {
 	for _, bb := range b.blocks {
@@ -526,7 +538,6 @@ func (b *builder) translate() {
 		cur[r] = args[r-1]
 	}
 	first := b.blocks[0]
-	entry.NewValue(OpPoll, b.fn.Start)
 	entry.Kind = BlockJump
 	entry.AddEdge(first.ir, b.edgeArgs(first, cur))
 
@@ -586,6 +597,9 @@ var sextOps = map[int]Op{1: OpSExt8, 2: OpSExt16, 4: OpSExt32}
 func (b *builder) translateBlock(bb *bblock, cur []*Value) {
 	blk := bb.ir
 	clear(b.synced)
+	if b.info.PollPoint(bb.start) {
+		b.poll(blk, bb.start)
+	}
 	for pc := bb.start; pc < bb.end; pc++ {
 		ins := b.prog[pc]
 		if b.translateInstruction(blk, bb, pc, ins, cur) {
@@ -762,9 +776,6 @@ func (b *builder) translateInstruction(blk *Block, bb *bblock, pc int, ins isa.I
 		return true
 	case isa.KindJA, isa.KindJA32:
 		next := b.blocks[bb.succs[0]]
-		if next.start <= pc {
-			blk.NewValue(OpPoll, pc)
-		}
 		blk.Kind = BlockJump
 		blk.AddEdge(next.ir, b.edgeArgs(next, cur))
 		return true
@@ -774,16 +785,7 @@ func (b *builder) translateInstruction(blk *Block, bb *bblock, pc int, ins isa.I
 		blk.Is32 = is32
 		blk.Controls = []*Value{b.get(cur, ins.Dst), operand()}
 		taken, fall := b.blocks[bb.succs[0]], b.blocks[bb.succs[1]]
-		if taken.start <= pc {
-			// A back edge polls on the way, only when taken.
-			poll := b.f.NewBlock(pc)
-			poll.NewValue(OpPoll, pc)
-			poll.Kind = BlockJump
-			poll.AddEdge(taken.ir, b.edgeArgs(taken, cur))
-			blk.AddEdge(poll, nil)
-		} else {
-			blk.AddEdge(taken.ir, b.edgeArgs(taken, cur))
-		}
+		blk.AddEdge(taken.ir, b.edgeArgs(taken, cur))
 		blk.AddEdge(fall.ir, b.edgeArgs(fall, cur))
 		return true
 	default:
@@ -834,7 +836,7 @@ func (b *builder) flushSlots(blk *Block, pc int, cur []*Value) {
 		return
 	}
 	for i, k := range b.slotList {
-		v := numRegVars + i
+		v := firstVar + i
 		if b.synced[v] == cur[v] {
 			continue
 		}
@@ -851,7 +853,7 @@ func (b *builder) reloadSlots(blk *Block, pc int, cur []*Value) {
 		return
 	}
 	for i, k := range b.slotList {
-		v := numRegVars + i
+		v := firstVar + i
 		ld := blk.NewValue(OpLoad, pc, b.frame)
 		ld.Aux, ld.Size = int64(k.off), k.size
 		cur[v] = ld

@@ -90,6 +90,9 @@ type Value struct {
 // Program is every function of one eBPF program.
 type Program struct {
 	Funcs []*Func // Funcs[0] is the entry point
+	// NoPolls is set when the program was built without poll points
+	// (BuildOptions.NoPolls): the backends then keep no fuel count.
+	NoPolls bool
 }
 
 func (f *Func) newValue(b *Block, op Op, pc int, args ...*Value) *Value {

@@ -76,9 +76,11 @@ const (
 	// into the value, or -1 for the map itself.
 	OpMapAddr
 
-	// OpPoll is a poll point (vm.Limits): a loop's back edge or a
-	// function's entry. Native code counts it down and leaves for Go when
-	// the count runs out. PC: the instruction it stands for.
+	// OpPoll is a poll point (vm.Limits, validate.Info.PollPoint): the
+	// first instruction of a function or the head of a loop. Native code
+	// counts the run's fuel down there (in a register of its own) and,
+	// when it was already 0, leaves for Go, which decides whether the run
+	// goes on. PC: the instruction it stands for.
 	OpPoll
 
 	numOps

@@ -38,6 +38,12 @@ type Options struct {
 	Maps []ir.MapInfo
 	// Listing asks for Result.Listing (for disassembly).
 	Listing bool
+	// NoPolls leaves out the poll points at loop back edges and
+	// function entries. It exists only so that benchmarks can measure
+	// what polls cost: code built without them ignores budgets,
+	// contexts and Close, and a long run stalls the Go runtime's garbage
+	// collector. Nothing user-facing sets it.
+	NoPolls bool
 	// Features are the CPU features the code may use; nil means those
 	// of this machine when compiling for it, and the baseline of the
 	// architecture otherwise.
@@ -112,7 +118,7 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 	if opts.OptLevel < 2 {
 		level = ir.O0
 	}
-	p, err := ir.Build(prog, info, ir.BuildOptions{PromoteStack: level >= ir.O2})
+	p, err := ir.Build(prog, info, ir.BuildOptions{PromoteStack: level >= ir.O2, NoPolls: opts.NoPolls})
 	if err != nil {
 		return nil, err
 	}
@@ -133,9 +139,9 @@ func Compile(prog []isa.Instruction, opts Options) (*Result, error) {
 	var target regalloc.Target
 	switch arch {
 	case "amd64":
-		target = amd64.Target{}
+		target = amd64.Target{NoPolls: opts.NoPolls}
 	case "arm64":
-		target = arm64.Target{}
+		target = arm64.Target{NoPolls: opts.NoPolls}
 	default:
 		return nil, fmt.Errorf("no backend for %s (have %v)", arch, Arches())
 	}

@@ -65,7 +65,16 @@ type Info struct {
 	Helpers []int32
 	// UsesCallX reports whether the program calls through a register.
 	UsesCallX bool
+	// polls marks the poll points (see PollPoint).
+	polls []bool
 }
+
+// PollPoint reports whether slot pc is a poll point: the first slot of a
+// function, or the target of a jump to an earlier or the same slot (a
+// loop's head). Every engine counts one unit of a run's budget each time
+// such an instruction executes, and may stop there (vm.Limits): that is
+// where loops and recursion come back to, so no run escapes the count.
+func (info *Info) PollPoint(pc int) bool { return pc >= 0 && pc < len(info.polls) && info.polls[pc] }
 
 // FunctionAt returns the index of the function containing slot pc.
 func (info *Info) FunctionAt(pc int) int {
@@ -154,6 +163,29 @@ func Program(prog []isa.Instruction, opts *Options) (*Info, error) {
 			end = sorted[i+1]
 		}
 		info.Functions = append(info.Functions, Function{Start: s, End: end})
+	}
+
+	// Poll points: function starts and the targets of backward jumps
+	// (checked against the program's bounds in pass 3).
+	info.polls = make([]bool, n)
+	for _, f := range info.Functions {
+		info.polls[f.Start] = true
+	}
+	for pc := 0; pc < n; pc++ {
+		ins := prog[pc]
+		rel := 0
+		switch ins.Kind() {
+		case isa.KindJA, isa.KindJump:
+			rel = int(ins.Offset)
+		case isa.KindJA32:
+			rel = int(ins.Imm)
+		}
+		if t := pc + 1 + rel; rel < 0 && t >= 0 {
+			info.polls[t] = true
+		}
+		if ins.IsLDDW() {
+			pc++
+		}
 	}
 
 	// Pass 3: control flow, registers, stack offsets, references.

@@ -10,15 +10,14 @@ import (
 // cancellation or deadline stops the run, and a stop flag set when the
 // program is closed.
 //
-// Every engine polls at the same points of a program, the poll points:
-// each taken jump to an earlier or the same slot (a loop's back edge) and
-// each entry into a function (the entry function at the start of a run,
-// every local call and callx, every callback a helper runs, the entry of
-// a tail call's target). A poll costs one unit of the budget. The poll
-// that finds the budget spent stops the run with FaultBudget at its own
-// instruction: the backward jump, or the first slot of the function
-// being entered. So a run with budget N passes N polls and stops at the
-// next one, at the same instruction in every engine and at every
+// Every engine polls at the same points of a program, the poll points
+// (validate.Info.PollPoint): the first instruction of every function and
+// every instruction a jump goes back to (the head of a loop). Each time
+// one executes, before it does, it costs one unit of the budget: a loop
+// of n iterations costs n, a call one plus what the callee's loops cost.
+// The poll that finds the budget spent stops the run with FaultBudget at
+// that instruction. So a run with budget N passes N polls and stops at
+// the next one, at the same instruction in every engine and at every
 // optimisation level. Cancellation and closing are noticed at a poll too
 // (the interpreter checks every PollInterval polls, native code when it
 // leaves for Go), so where exactly a cancelled run stops depends on

@@ -55,7 +55,7 @@ func run(short bool, out string) error {
 	var rows []row
 	for _, s := range bench.Suite {
 		r := row{name: s.Name, about: s.About, ns: map[string]float64{}, skipped: map[string]string{}}
-		for _, eng := range bench.Engines {
+		for _, eng := range append(bench.Engines[:len(bench.Engines):len(bench.Engines)], bench.Variants...) {
 			runner, err := bench.NewRunner(s, eng)
 			if errors.Is(err, bench.ErrSkip) {
 				r.skipped[eng] = err.Error()
@@ -252,6 +252,23 @@ func writeReport(w *bytes.Buffer, rows []row, compile []compileRow, aot []aotRow
 		for e, why := range r.skipped {
 			fmt.Fprintf(w, "- %s on %s: %s\n", r.name, engineTitles[e], why)
 		}
+	}
+	fmt.Fprintf(w, "\n## What safety costs\n\nJIT -O2 against the same compiler with one feature left out, in the same run (a benchmark-only switch; users never get such code). Poll points (a count-down at every loop back edge and function entry) are what make runs stoppable by a budget, a context or Close, and what keep a spinning program from stalling the Go runtime.\n\n")
+	fmt.Fprintf(w, "| program | JIT -O2 | without polls | polls cost |\n|---|---:|---:|---:|\n")
+	var logs float64
+	var n int
+	for _, r := range rows {
+		with, without := r.ns["jit-O2"], r.ns["jit-O2-nopoll"]
+		cost := "—"
+		if with > 0 && without > 0 {
+			cost = fmt.Sprintf("%+.1f%%", 100*(with/without-1))
+			logs += math.Log(with / without)
+			n++
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", r.name, formatNs(with), formatNs(without), cost)
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "| **geomean** | | | **%+.1f%%** |\n", 100*(math.Exp(logs/float64(n))-1))
 	}
 	fmt.Fprintf(w, "\n## Compile speed\n\nSynthetic programs shaped like compiled C (bench/synth.go), best of three compilations.\n\n")
 	fmt.Fprintf(w, "| eBPF instructions | -O0 ns/instruction | -O2 ns/instruction | native bytes/instruction (-O2) |\n|---:|---:|---:|---:|\n")

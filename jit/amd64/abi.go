@@ -7,7 +7,8 @@ import (
 
 // Register roles of generated code.
 //
-// R15 holds the address of the native.Context throughout. RAX, RCX and
+// R15 holds the address of the native.Context throughout, RBP the run's
+// fuel count (FuelReg) unless the code has no poll points. RAX, RCX and
 // RDX are scratch: division and cmpxchg need RAX and RDX, variable shifts
 // need CL, and every sequence that has to materialise a constant, reload
 // a spilled value or check an address uses them. RSP is the native stack
@@ -29,11 +30,23 @@ var allocatable = []regalloc.Reg{
 // keeps its register across blocks and loops.
 var hints = [10]Reg{RBX, RDI, RSI, R8, R9, R10, R11, R12, R13, R14}
 
-// Target describes amd64 registers to the allocator.
-type Target struct{}
+// FuelReg holds the run's fuel count (native.Context.Fuel) inside
+// generated code, so that a poll point is one subtraction and a branch
+// on a register. It goes to the context around calls and returns, where
+// Go and callees read it.
+const FuelReg = RBP
+
+// Target describes amd64 registers to the allocator. NoPolls gives
+// FuelReg to values, for code built without poll points.
+type Target struct{ NoPolls bool }
 
 // Allocatable implements regalloc.Target.
-func (Target) Allocatable() []regalloc.Reg { return allocatable }
+func (t Target) Allocatable() []regalloc.Reg {
+	if t.NoPolls {
+		return allocatable
+	}
+	return allocatable[:len(allocatable)-1] // all but RBP
+}
 
 // Hint implements regalloc.Target.
 func (Target) Hint(r int) regalloc.Reg {

@@ -93,9 +93,14 @@ type generator struct {
 }
 
 // leave restores Go's stack and frame pointers and returns to the Go side
-// of the trampoline with the given exit code.
+// of the trampoline with the given exit code. The fuel count goes to the
+// context, where Go reads it (the trampolines load it back into FuelReg
+// when they enter or resume native code).
 func (g *generator) leave(code int) {
 	a := &g.a
+	if !g.prog.NoPolls {
+		a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffFuel), Src: R(FuelReg)})
+	}
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: ctx(native.OffExitCode), Src: Imm(int64(code))})
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RSP), Src: ctx(native.OffGoSP)})
 	a.Emit(-1, Inst{Op: MOV, Size: 8, Dst: R(RBP), Src: ctx(native.OffGoBP)})
@@ -119,7 +124,9 @@ func (g *generator) stubs() {
 	// all on the native stack, leaves with ExitPoll (pollLeave, which
 	// works like exitHelper) and restores them when Go resumes it.
 	if g.polls {
-		saved := []Reg{RAX, RCX, RDX, RBX, RSI, RDI, RBP, R8, R9, R10, R11, R12, R13, R14}
+		// Not FuelReg: the trampoline that resumes loads the count Go
+		// granted into it.
+		saved := []Reg{RAX, RCX, RDX, RBX, RSI, RDI, R8, R9, R10, R11, R12, R13, R14}
 		a.Bind(g.pollExit)
 		a.Emit(-1, Inst{Op: SUB, Size: 8, Dst: R(RSP), Src: Imm(int64(8 * len(saved)))})
 		for i, r := range saved {
@@ -585,6 +592,7 @@ func (fl *funcLowering) value(v *ir.Value) error {
 		fl.loadValue(v)
 	case v.Op == ir.OpPoll:
 		fl.poll(v)
+
 	case v.Op == ir.OpStore:
 		fl.store(v)
 	case v.Op == ir.OpAtomic:
@@ -916,14 +924,15 @@ func (fl *funcLowering) pollLanding(v *ir.Value, scratch regalloc.Operand) *ir.B
 	return fl.landing(e.To)
 }
 
-// poll is a poll point (vm.Limits): one subtraction from the context's
-// Fuel and a branch, taken when the fuel was already 0, to an
-// out-of-line exit that keeps every register.
+// poll is a poll point (vm.Limits): the fuel count, in a register, minus
+// one, and a branch, taken when it was already 0, to an out-of-line exit
+// that stores the count, keeps every register, and reloads the count Go
+// granted.
 func (fl *funcLowering) poll(v *ir.Value) {
 	a := &fl.g.a
 	fl.g.polls = true
 	stub, back := a.NewLabel(), a.NewLabel()
-	fl.emit(Inst{Op: SUB, Size: 8, Dst: ctx(native.OffFuel), Src: Imm(1)})
+	fl.emit(Inst{Op: SUB, Size: 8, Dst: R(FuelReg), Src: Imm(1)})
 	fl.emit(Inst{Op: JCC, Cond: CondB, Dst: L(stub)})
 	a.Bind(back)
 	if to := fl.pollLanding(v, regalloc.RegOperand(regalloc.Reg(RAX))); to != nil {

@@ -7,7 +7,8 @@ import (
 
 // Register roles of generated code.
 //
-// X27 holds the address of the native.Context throughout. X13-X17 are
+// X27 holds the address of the native.Context throughout, X26 the run's
+// fuel count (FuelReg) unless the code has no poll points. X13-X17 are
 // scratch: address checks, constants that do not fit an immediate,
 // spilled operands, and the load-exclusive/store-exclusive loops use
 // them. X18 (the platform register) and X28 (Go's g) are never touched;
@@ -37,11 +38,23 @@ var allocatable = func() []regalloc.Reg {
 // hints gives each eBPF register r0-r9 a home register.
 var hints = [10]Reg{X0, X1, X2, X3, X4, X5, X19, X20, X21, X22}
 
-// Target describes arm64 registers to the allocator.
-type Target struct{}
+// FuelReg holds the run's fuel count (native.Context.Fuel) inside
+// generated code, so that a poll point is one subtraction and a branch
+// on a register. It goes to the context around calls and returns, where
+// Go and callees read it.
+const FuelReg = X26
+
+// Target describes arm64 registers to the allocator. NoPolls gives
+// FuelReg to values, for code built without poll points.
+type Target struct{ NoPolls bool }
 
 // Allocatable implements regalloc.Target.
-func (Target) Allocatable() []regalloc.Reg { return allocatable }
+func (t Target) Allocatable() []regalloc.Reg {
+	if t.NoPolls {
+		return allocatable
+	}
+	return allocatable[:len(allocatable)-1] // all but X26
+}
 
 // Hint implements regalloc.Target.
 func (Target) Hint(r int) regalloc.Reg {

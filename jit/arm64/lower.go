@@ -100,7 +100,13 @@ func (g *generator) movConst(pc int, rd Reg, c uint64) {
 
 // leave restores Go's stack pointer, frame pointer and link register and
 // returns to the Go side of the trampoline with the given exit code.
+//
+// The fuel count goes to the context, where Go reads it (the trampolines
+// load it back into FuelReg when they enter or resume native code).
 func (g *generator) leave(code int) {
+	if !g.prog.NoPolls {
+		g.emit(Inst{Op: STR, Size: 8, Rt: FuelReg, Mem: ctxMem(native.OffFuel)})
+	}
 	g.movConst(-1, tmp1, uint64(code))
 	g.emit(Inst{Op: STR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffExitCode)})
 	g.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffGoSP)})
@@ -130,7 +136,9 @@ func (g *generator) stubs() {
 		for r := X0; r <= X17; r++ {
 			saved = append(saved, r)
 		}
-		for r := X19; r <= X26; r++ {
+		// Not FuelReg (X26): the trampoline that resumes loads the
+		// count Go granted into it.
+		for r := X19; r <= X25; r++ {
 			saved = append(saved, r)
 		}
 		saved = append(saved, X30)
@@ -582,6 +590,7 @@ func (fl *funcLowering) value(v *ir.Value) error {
 		fl.load(v)
 	case v.Op == ir.OpPoll:
 		fl.poll(v)
+
 	case v.Op == ir.OpStore:
 		fl.store(v)
 	case v.Op == ir.OpAtomic:
@@ -1004,16 +1013,15 @@ func (fl *funcLowering) pollLanding(v *ir.Value, scratch regalloc.Operand) *ir.B
 	return fl.landing(e.To)
 }
 
-// poll is a poll point (vm.Limits): the context's Fuel counted down by
+// poll is a poll point (vm.Limits): the fuel count, in a register, minus
 // one, and a branch, taken when it was already 0, to an out-of-line exit
-// that keeps every register.
+// that stores the count, keeps every register, and reloads the count Go
+// granted.
 func (fl *funcLowering) poll(v *ir.Value) {
 	a := &fl.g.a
 	fl.g.polls = true
 	stub, back := a.NewLabel(), a.NewLabel()
-	fl.emit(Inst{Op: LDR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffFuel)})
-	fl.emit(Inst{Op: SUBS, Size: 8, Rd: tmp1, Rn: tmp1, Imm: 1})
-	fl.emit(Inst{Op: STR, Size: 8, Rt: tmp1, Mem: ctxMem(native.OffFuel)})
+	fl.emit(Inst{Op: SUBS, Size: 8, Rd: FuelReg, Rn: FuelReg, Imm: 1})
 	fl.emit(Inst{Op: BCOND, Cond: CondLO, Label: stub})
 	a.Bind(back)
 	if to := fl.pollLanding(v, regalloc.RegOperand(regalloc.Reg(tmp0))); to != nil {

@@ -7,6 +7,7 @@ TEXT ·enter(SB), NOSPLIT|NOFRAME, $0-16
 	MOVQ preamble+8(FP), AX
 	MOVQ SP, Context_GoSP(R15)
 	MOVQ BP, Context_GoBP(R15)
+	MOVQ Context_Fuel(R15), BP // generated code keeps the fuel count in RBP
 	MOVQ Context_StackTop(R15), SP
 	JMP  AX
 
@@ -15,6 +16,7 @@ TEXT ·resume(SB), NOSPLIT|NOFRAME, $0-8
 	MOVQ ctx+0(FP), R15
 	MOVQ SP, Context_GoSP(R15)
 	MOVQ BP, Context_GoBP(R15)
+	MOVQ Context_Fuel(R15), BP
 	MOVQ Context_NativeSP(R15), SP
 	MOVQ Context_Resume(R15), AX
 	JMP  AX

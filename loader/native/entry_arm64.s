@@ -13,6 +13,7 @@ TEXT ·enter(SB), NOSPLIT|NOFRAME, $0-16
 	MOVD R2, Context_GoSP(R27)
 	MOVD R29, Context_GoBP(R27)
 	MOVD R30, Context_GoLR(R27)
+	MOVD Context_Fuel(R27), R26 // generated code keeps the fuel count in X26
 	MOVD Context_StackTop(R27), R2
 	MOVD R2, RSP
 	JMP  (R1)
@@ -24,6 +25,7 @@ TEXT ·resume(SB), NOSPLIT|NOFRAME, $0-8
 	MOVD R2, Context_GoSP(R27)
 	MOVD R29, Context_GoBP(R27)
 	MOVD R30, Context_GoLR(R27)
+	MOVD Context_Fuel(R27), R26
 	MOVD Context_NativeSP(R27), R2
 	MOVD R2, RSP
 	MOVD Context_Resume(R27), R1
