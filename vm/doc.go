@@ -18,7 +18,14 @@
 // call (helper or local) r1-r5 read as zero and r6-r9 are the caller's.
 // Stack below the current frame (the frames of calls not yet made) holds
 // unspecified bytes: a program that reaches there through pointer
-// arithmetic may see what an earlier run left.
+// arithmetic may see what an earlier run left. The frames of the
+// functions that called the current one are as the interpreter leaves
+// them, whichever way they are reached (a pointer passed down, or the
+// callee's own r10 plus a constant: frames are adjacent).
+//
+// Runs are bounded by Limits: every engine counts the same poll points
+// (the first instruction of each function, the head of each loop) and
+// stops at the same one when a budget is spent (see Limits).
 package vm
 
 // StackFrameSize is the size in bytes of one eBPF stack frame.

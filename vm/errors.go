@@ -20,7 +20,7 @@ const (
 	FaultUnknownHelper       // call or callx to a helper id that does not exist
 	FaultBadCallTarget       // callx to something that is not a function
 	FaultTailCallLimit       // reserved for tail calls
-	FaultBudget              // instruction budget exhausted
+	FaultBudget              // budget of poll points spent (Limits)
 	FaultMisaligned          // atomic access at an address not a multiple of its width
 	FaultWriteOnly           // load from a region programs may only write (BPF_F_WRONLY_PROG)
 	FaultCancelled           // the run's context was cancelled or its deadline passed
